@@ -1,0 +1,26 @@
+"""Shared pytest fixtures: where the build tree and its tools are."""
+import os
+import pathlib
+import zlib
+
+import numpy as np
+import pytest
+
+SOURCE_DIR = pathlib.Path(os.environ.get("IDA_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
+BUILD_DIR = pathlib.Path(os.environ.get("IDA_BUILD_DIR", SOURCE_DIR / "build"))
+BIN_DIR = BUILD_DIR / "bin"
+
+
+@pytest.fixture
+def rng(request):
+    """A fresh generator per test, seeded from the test's name so failures reproduce."""
+    seed = zlib.crc32(request.node.nodeid.encode())
+    return np.random.default_rng(seed)
+
+
+def tool(name: str) -> pathlib.Path:
+    """Path of a built tool; skips the test when it was not built."""
+    path = BIN_DIR / name
+    if not path.exists():
+        pytest.skip(f"{name} not built in {BIN_DIR}")
+    return path
