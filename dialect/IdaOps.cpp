@@ -165,6 +165,21 @@ int64_t signedValue(IntegerAttr attr, int64_t defaultValue) {
   return attr ? attr.getValue().getSExtValue() : defaultValue;
 }
 
+/// W may have the element type of the activations or be f32 (parameters
+/// are commonly kept in f32 next to bf16/f16 activations; the kernels read
+/// W as f32).
+LogicalResult checkWeightsType(Operation *op, Value weights, Type expected,
+                               StringRef reference) {
+  if (!weights)
+    return success();
+  Type actual = llvm::cast<ShapedType>(weights.getType()).getElementType();
+  if (actual == expected || actual.isF32())
+    return success();
+  return op->emitOpError() << "expected 'W' to have element type " << expected
+                           << " (the element type of '" << reference
+                           << "') or f32, got " << weights.getType();
+}
+
 LogicalResult checkChunk(Operation *op, IntegerAttr chunkAttr) {
   int64_t chunk = signedValue(chunkAttr, 64);
   if (chunk >= 1)
@@ -205,7 +220,7 @@ LogicalResult FeatureMapOp::verify() {
   if (failed(checkWeightsPresence(*this, feature, getW())))
     return failure();
   Type elementType = getX().getType().getElementType();
-  if (failed(checkElementType(*this, "W", typeOf(getW()), elementType, "x")) ||
+  if (failed(checkWeightsType(*this, getW(), elementType, "x")) ||
       failed(checkElementType(*this, "phi", getType(), elementType, "x")))
     return failure();
 
@@ -418,10 +433,11 @@ LogicalResult AttentionOp::verify() {
                                                               {"v", getV()},
                                                               {"dt", getDt()},
                                                               {"g", getG()},
-                                                              {"W", getW()},
                                                               {"y", getY()}})
     if (failed(checkElementType(*this, name, typeOf(value), elementType, "q")))
       return failure();
+  if (failed(checkWeightsType(*this, getW(), elementType, "q")))
+    return failure();
 
   ShapeVerifier shapes(*this);
   shapes.fix("N", basis.getSize());
@@ -494,10 +510,11 @@ LogicalResult DecodeStepOp::verify() {
                                                               {"v", getV()},
                                                               {"dt", getDt()},
                                                               {"g", getG()},
-                                                              {"W", getW()},
                                                               {"y", getY()}})
     if (failed(checkElementType(*this, name, typeOf(value), elementType, "q")))
       return failure();
+  if (failed(checkWeightsType(*this, getW(), elementType, "q")))
+    return failure();
 
   ShapeVerifier shapes(*this);
   shapes.fix("N", basis.getSize());
@@ -518,6 +535,232 @@ LogicalResult DecodeStepOp::verify() {
                         {"y", getY().getType(), "B H P"},
                         {"S_new", getSNew().getType(), "B H N F P"},
                         {"Z_new", typeOf(getZNew()), "B H N F"}});
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult FeatureMapGradOp::verify() {
+  FeatureAttr feature = getFeature();
+  if (failed(checkWeightsPresence(*this, feature, getW())))
+    return failure();
+  if (static_cast<bool>(getW()) != static_cast<bool>(getDW()))
+    return emitOpError() << "expected a 'dW' result exactly when 'W' is given";
+  Type elementType = getX().getType().getElementType();
+  if (failed(checkWeightsType(*this, getW(), elementType, "x")) ||
+      failed(checkElementType(*this, "dx", getDx().getType(), elementType,
+                              "x")) ||
+      failed(checkElementType(*this, "dW", typeOf(getDW()),
+                              getW() ? getW().getType().getElementType()
+                                     : Type(),
+                              "W")))
+    return failure();
+  ShapeVerifier shapes(*this);
+  if (feature.hasWeights())
+    shapes.fix("F'", feature.getSize());
+  if (failed(shapes.verify({{"x", getX().getType(), "B T H D"},
+                            {"W", typeOf(getW()), "H F' D"}})))
+    return failure();
+  shapes.fix("F", feature.getFeatureDim(shapes.get("D")));
+  return shapes.verify({{"dphi", getDphi().getType(), "B T H F"},
+                        {"dx", getDx().getType(), "B T H D"},
+                        {"dW", typeOf(getDW()), "H F' D"}});
+}
+
+LogicalResult DiscretizeGradOp::verify() {
+  for (auto [name, primal, grad] :
+       std::initializer_list<std::tuple<StringRef, Value, Value>>{
+           {"ddt", getDt(), getDdt()},
+           {"dA_log", getALog(), getDALog()},
+           {"ddt_bias", getDtBias(), getDdtBias()}})
+    if (failed(checkElementType(
+            *this, name, grad.getType(),
+            llvm::cast<ShapedType>(primal.getType()).getElementType(),
+            name.drop_front())))
+      return failure();
+  ShapeVerifier shapes(*this);
+  return shapes.verify({{"dt", getDt().getType(), "B T H"},
+                        {"A_log", getALog().getType(), "H N"},
+                        {"dt_bias", getDtBias().getType(), "H"},
+                        {"dloga", getDloga().getType(), "B T H N"},
+                        {"dbeta", getDbeta().getType(), "B T H"},
+                        {"ddt", getDdt().getType(), "B T H"},
+                        {"dA_log", getDALog().getType(), "H N"},
+                        {"ddt_bias", getDdtBias().getType(), "H"}});
+}
+
+LogicalResult BasisWeightsGradOp::verify() {
+  if (failed(checkElementType(*this, "dg", getDg().getType(),
+                              getG().getType().getElementType(), "g")))
+    return failure();
+  ShapeVerifier shapes(*this);
+  return shapes.verify({{"g", getG().getType(), "B T H N"},
+                        {"dgamma", getDgamma().getType(), "B T H N"},
+                        {"dg", getDg().getType(), "B T H N"}});
+}
+
+LogicalResult SoftmaxAttentionGradOp::verify() {
+  int64_t window = signedValue(getWindowAttr(), 0);
+  if (window < 0)
+    return emitOpError() << "expected 'window' >= 0 (0 = full causal), got "
+                         << window;
+  Type elementType = getQ().getType().getElementType();
+  for (auto [name, value] : std::initializer_list<NamedValue>{{"k", getK()},
+                                                              {"v", getV()},
+                                                              {"dy", getDy()},
+                                                              {"dq", getDq()},
+                                                              {"dk", getDk()},
+                                                              {"dv", getDv()}})
+    if (failed(
+            checkElementType(*this, name, value.getType(), elementType, "q")))
+      return failure();
+  ShapeVerifier shapes(*this);
+  return shapes.verify({{"q", getQ().getType(), "B T H D"},
+                        {"k", getK().getType(), "B T H D"},
+                        {"v", getV().getType(), "B T H P"},
+                        {"dy", getDy().getType(), "B T H P"},
+                        {"dq", getDq().getType(), "B T H D"},
+                        {"dk", getDk().getType(), "B T H D"},
+                        {"dv", getDv().getType(), "B T H P"}});
+}
+
+//===----------------------------------------------------------------------===//
+// VJP rules (IdaGradientOpInterface)
+//===----------------------------------------------------------------------===//
+
+/// Checks that `cotangents` has one entry per result of `op` and that the
+/// entries listed in `required` are non-null.
+static LogicalResult checkCotangents(Operation *op, ValueRange cotangents,
+                                     ArrayRef<unsigned> required) {
+  if (cotangents.size() != op->getNumResults())
+    return op->emitOpError() << "expected " << op->getNumResults()
+                             << " cotangent(s), got " << cotangents.size();
+  for (unsigned i : required)
+    if (!cotangents[i])
+      return op->emitOpError()
+             << "VJP needs a cotangent for result #" << i
+             << " (partial cotangents of this op are not supported)";
+  return success();
+}
+
+LogicalResult FeatureMapOp::buildVjp(OpBuilder &builder, ValueRange cotangents,
+                                     SmallVectorImpl<Value> &gradients) {
+  if (failed(checkCotangents(*this, cotangents, {0})))
+    return failure();
+  SmallVector<Type> types{getX().getType()};
+  if (getW())
+    types.push_back(getW().getType());
+  auto grad = builder.create<FeatureMapGradOp>(
+      getLoc(), types, getX(), getW(), cotangents[0], getFeatureAttr());
+  gradients.assign(grad->result_begin(), grad->result_end());
+  return success();
+}
+
+LogicalResult DiscretizeOp::buildVjp(OpBuilder &builder, ValueRange cotangents,
+                                     SmallVectorImpl<Value> &gradients) {
+  if (failed(checkCotangents(*this, cotangents, {0, 1})))
+    return failure();
+  auto grad = builder.create<DiscretizeGradOp>(
+      getLoc(),
+      TypeRange{getDt().getType(), getALog().getType(),
+                getDtBias().getType()},
+      getDt(), getALog(), getDtBias(), cotangents[0], cotangents[1]);
+  gradients.assign(grad->result_begin(), grad->result_end());
+  return success();
+}
+
+LogicalResult BasisWeightsOp::buildVjp(OpBuilder &builder,
+                                       ValueRange cotangents,
+                                       SmallVectorImpl<Value> &gradients) {
+  if (failed(checkCotangents(*this, cotangents, {0})))
+    return failure();
+  auto grad = builder.create<BasisWeightsGradOp>(
+      getLoc(), getG().getType(), getG(), cotangents[0], getKindAttr());
+  gradients.assign({grad.getDg()});
+  return success();
+}
+
+LogicalResult SoftmaxAttentionOp::buildVjp(OpBuilder &builder,
+                                           ValueRange cotangents,
+                                           SmallVectorImpl<Value> &gradients) {
+  if (failed(checkCotangents(*this, cotangents, {0})))
+    return failure();
+  auto grad = builder.create<SoftmaxAttentionGradOp>(
+      getLoc(),
+      TypeRange{getQ().getType(), getK().getType(), getV().getType()}, getQ(),
+      getK(), getV(), cotangents[0], getWindowAttr());
+  gradients.assign(grad->result_begin(), grad->result_end());
+  return success();
+}
+
+/// The VJP of the composite recomputes its decomposition (the primitives are
+/// pure; ida-fuse folds the recomputation into the backward kernel) and
+/// chains the primitives' rules. The W cotangents of the two feature maps
+/// are summed.
+LogicalResult AttentionOp::buildVjp(OpBuilder &builder, ValueRange cotangents,
+                                    SmallVectorImpl<Value> &gradients) {
+  if (failed(checkCotangents(*this, cotangents, {0})))
+    return failure();
+  AttentionDecomposition d = decomposeAttention(builder, *this);
+  SmallVector<Value> scanGrads, qGrads, kGrads, discGrads, basisGrads;
+  if (failed(d.scan.buildVjp(builder, cotangents, scanGrads)) ||
+      failed(d.phiQ.buildVjp(builder, {scanGrads[0]}, qGrads)) ||
+      failed(d.phiK.buildVjp(builder, {scanGrads[1]}, kGrads)) ||
+      failed(d.discretize.buildVjp(builder, {scanGrads[3], scanGrads[4]},
+                                   discGrads)) ||
+      failed(d.basis.buildVjp(builder, {scanGrads[5]}, basisGrads)))
+    return failure();
+  gradients.clear();
+  gradients.append({qGrads[0], kGrads[0], scanGrads[2], discGrads[0],
+                    basisGrads[0], discGrads[1], discGrads[2]});
+  if (getW())
+    gradients.push_back(
+        builder.create<arith::AddFOp>(getLoc(), qGrads[1], kGrads[1]));
+  for (Value init : ArrayRef<Value>(scanGrads).drop_front(6))
+    gradients.push_back(init);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Decomposition of ida.attention
+//===----------------------------------------------------------------------===//
+
+AttentionDecomposition mlir::ida::decomposeAttention(OpBuilder &builder,
+                                                     AttentionOp op) {
+  Location loc = op.getLoc();
+  auto qType = op.getQ().getType();
+  int64_t featureDim = op.getFeature().getFeatureDim(qType.getShape().back());
+  auto phiType = [&](RankedTensorType x) {
+    SmallVector<int64_t> shape(x.getShape());
+    shape.back() = featureDim;
+    return RankedTensorType::get(shape, x.getElementType());
+  };
+  AttentionDecomposition d;
+  d.phiQ = builder.create<FeatureMapOp>(loc, phiType(qType), op.getQ(),
+                                        op.getW(), op.getFeatureAttr());
+  d.phiK = builder.create<FeatureMapOp>(loc, phiType(op.getK().getType()),
+                                        op.getK(), op.getW(),
+                                        op.getFeatureAttr());
+  Type f32 = builder.getF32Type();
+  auto dtShape = op.getDt().getType().getShape();
+  int64_t basisSize = op.getBasis().getSize();
+  SmallVector<int64_t> logaShape(dtShape);
+  logaShape.push_back(basisSize);
+  d.discretize = builder.create<DiscretizeOp>(
+      loc,
+      TypeRange{RankedTensorType::get(logaShape, f32),
+                RankedTensorType::get(dtShape, f32)},
+      op.getDt(), op.getALog(), op.getDtBias());
+  d.basis = builder.create<BasisWeightsOp>(
+      loc, RankedTensorType::get(op.getG().getType().getShape(), f32),
+      op.getG(),
+      BasisWeightsAttr::get(op.getContext(), op.getBasis().getWeights()));
+  d.scan = builder.create<ScanOp>(
+      loc, op->getResultTypes(), d.phiQ.getPhi(), d.phiK.getPhi(), op.getV(),
+      d.discretize.getLoga(), d.discretize.getBeta(), d.basis.getGamma(),
+      op.getS0(), op.getZ0(), op.getChunkAttr(), op.getNormalizeAttr());
+  return d;
 }
 
 #define GET_OP_CLASSES

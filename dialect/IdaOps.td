@@ -42,7 +42,8 @@ class IDA_Op<string mnemonic, list<Trait> traits = []>
 // ida.feature_map
 //===----------------------------------------------------------------------===//
 
-def IDA_FeatureMapOp : IDA_Op<"feature_map", [IDA_GradientOpInterface]> {
+def IDA_FeatureMapOp : IDA_Op<"feature_map",
+    [DeclareOpInterfaceMethods<IDA_GradientOpInterface, ["buildVjp"]>]> {
   let summary = "applies a feature map phi: R^D -> R^F to every token and head";
   let description = [{
     Computes `phi(x)` (spec §4) along the last dimension of
@@ -50,8 +51,8 @@ def IDA_FeatureMapOp : IDA_Op<"feature_map", [IDA_GradientOpInterface]> {
     `feature` attribute: `D` for `identity`, `elu1` and `relu`,
     `1 + D + D*D` for `taylor2`, `F'` for `prf` and `2 F'` for `hedgehog`.
     The `prf` and `hedgehog` maps take weights `W [H, F', D]` (the
-    `weights(...)` operand), the other maps take none. The result has the
-    element type of `x`.
+    `weights(...)` operand, element type of `x` or f32), the other maps take
+    none. The result has the element type of `x`.
 
     `prf` is `exp(W x' - |x'|^2/2) / sqrt(F')` and can overflow in f32 for
     large inputs.
@@ -81,7 +82,8 @@ def IDA_FeatureMapOp : IDA_Op<"feature_map", [IDA_GradientOpInterface]> {
 // ida.discretize
 //===----------------------------------------------------------------------===//
 
-def IDA_DiscretizeOp : IDA_Op<"discretize", [IDA_GradientOpInterface]> {
+def IDA_DiscretizeOp : IDA_Op<"discretize",
+    [DeclareOpInterfaceMethods<IDA_GradientOpInterface, ["buildVjp"]>]> {
   let summary = "computes log decays and input scales from raw step sizes";
   let description = [{
     With `delta = softplus(dt + dt_bias)` (broadcast over `B`, `T`) and
@@ -116,7 +118,8 @@ def IDA_DiscretizeOp : IDA_Op<"discretize", [IDA_GradientOpInterface]> {
 // ida.basis_weights
 //===----------------------------------------------------------------------===//
 
-def IDA_BasisWeightsOp : IDA_Op<"basis_weights", [IDA_GradientOpInterface]> {
+def IDA_BasisWeightsOp : IDA_Op<"basis_weights",
+    [DeclareOpInterfaceMethods<IDA_GradientOpInterface, ["buildVjp"]>]> {
   let summary = "turns query basis logits into weights over the basis";
   let description = [{
     Maps `g [B, T, H, N]` to `gamma [B, T, H, N]` (f32) along the basis
@@ -286,7 +289,7 @@ def IDA_ScanGradOp : IDA_Op<"scan_grad", [AttrSizedOperandSegments]> {
 //===----------------------------------------------------------------------===//
 
 def IDA_AttentionOp : IDA_Op<"attention", [AttrSizedOperandSegments,
-    IDA_GradientOpInterface]> {
+    DeclareOpInterfaceMethods<IDA_GradientOpInterface, ["buildVjp"]>]> {
   let summary = "a complete Interdomain Attention mixer (composite)";
   let description = [{
     The whole mixer of spec §3: `feature_map` on `q` and `k`, `discretize`,
@@ -356,7 +359,7 @@ def IDA_AttentionOp : IDA_Op<"attention", [AttrSizedOperandSegments,
 //===----------------------------------------------------------------------===//
 
 def IDA_SoftmaxAttentionOp : IDA_Op<"softmax_attention",
-    [IDA_GradientOpInterface]> {
+    [DeclareOpInterfaceMethods<IDA_GradientOpInterface, ["buildVjp"]>]> {
   let summary = "causal softmax attention (for hybrid graphs)";
   let description = [{
     `y_t = sum_{s <= t} softmax_s(q_t . k_s / sqrt(D)) v_s` per batch and
@@ -439,5 +442,8 @@ def IDA_DecodeStepOp : IDA_Op<"decode_step", [AttrSizedOperandSegments]> {
     attr-dict `:` functional-type(operands, results)
   }];
 }
+
+include "IdaGradOps.td"
+include "IdaKernelOps.td"
 
 #endif // IDA_DIALECT_IDAOPS_TD

@@ -1,20 +1,22 @@
 // A two-layer hybrid mixer stack: an Interdomain Attention layer (the
 // composite ida.attention) followed by a causal softmax attention layer with
-// a sliding window, each with a residual connection.
+// a sliding window; the IDA layer's output is the attention layer's values.
 //
-// The residual stream is kept head-split, x [B, T, H, P] with H = 8, P = 64.
-// The projections to q, k, dt and g are computed upstream (they are plain
-// matmuls) and passed in as arguments, so the example needs only the ida,
-// arith and tensor dialects.
+// Activations are head-split, x [B, T, H, P] with H = 8, P = 64. The
+// projections to q, k, dt and g, and the residual connections, are computed
+// by the host model (runtime/nn layers) and are not part of the graph: the
+// pipeline turns every op of a graph into kernels, and elementwise ops have
+// no kernel template (docs/compiler.md, "What is not lowered").
 //
 // Layer 1 (IDA): D = 64, N = 4 basis functions with softmax weights, elu1
 //   feature map (F = D = 64), normalized, chunk 64; carries S and Z.
 // Layer 2 (softmax attention): D = 64, window 512.
 //
 // Check with: ida-opt examples/hybrid_2layer.mlir
+// Compile with: ida-opt --ida-pipeline examples/hybrid_2layer.mlir
 
-/// Prefill: runs both layers over a prompt and returns the new residual
-/// stream and the IDA layer's final state (S_T, Z_T) for decoding.
+/// Prefill: runs both layers over a prompt and returns the second layer's
+/// output and the IDA layer's final state (S_T, Z_T) for decoding.
 func.func @hybrid_2layer(
     %x: tensor<?x?x8x64xf32>,
     // layer 1: IDA
@@ -31,19 +33,17 @@ func.func @hybrid_2layer(
          tensor<?x?x8xf32>, tensor<?x?x8x4xf32>, tensor<8x4xf32>,
          tensor<8xf32>)
       -> (tensor<?x?x8x64xf32>, tensor<?x8x4x64x64xf32>, tensor<?x8x4x64xf32>)
-  %h1 = arith.addf %x, %y1 : tensor<?x?x8x64xf32>
 
-  %y2 = ida.softmax_attention %q2, %k2, %h1 {window = 512}
+  %y2 = ida.softmax_attention %q2, %k2, %y1 {window = 512}
       : (tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>)
       -> tensor<?x?x8x64xf32>
-  %h2 = arith.addf %h1, %y2 : tensor<?x?x8x64xf32>
-  return %h2, %S_T, %Z_T
+  return %y2, %S_T, %Z_T
       : tensor<?x?x8x64xf32>, tensor<?x8x4x64x64xf32>, tensor<?x8x4x64xf32>
 }
 
 /// One decode step of the IDA layer from the carried (S, Z): the cost does
-/// not depend on how many tokens came before. The token's residual row
-/// x_t [B, H, P] is the value.
+/// not depend on how many tokens came before. The token's row x_t [B, H, P]
+/// is the value.
 func.func @hybrid_ida_decode(
     %x_t: tensor<?x8x64xf32>, %q: tensor<?x8x64xf32>, %k: tensor<?x8x64xf32>,
     %dt: tensor<?x8xf32>, %g: tensor<?x8x4xf32>,
@@ -58,8 +58,7 @@ func.func @hybrid_ida_decode(
          tensor<?x8xf32>, tensor<?x8x4xf32>, tensor<8x4xf32>, tensor<8xf32>,
          tensor<?x8x4x64x64xf32>, tensor<?x8x4x64xf32>)
       -> (tensor<?x8x64xf32>, tensor<?x8x4x64x64xf32>, tensor<?x8x4x64xf32>)
-  %h = arith.addf %x_t, %y : tensor<?x8x64xf32>
-  return %h, %S_new, %Z_new
+  return %y, %S_new, %Z_new
       : tensor<?x8x64xf32>, tensor<?x8x4x64x64xf32>, tensor<?x8x4x64xf32>
 }
 
@@ -79,10 +78,8 @@ func.func @hybrid_2layer_static(
          tensor<2x256x8x64xbf16>, tensor<2x256x8xbf16>,
          tensor<2x256x8x1xbf16>, tensor<8x1xf32>, tensor<8xf32>)
       -> tensor<2x256x8x64xbf16>
-  %h1 = arith.addf %x, %y1 : tensor<2x256x8x64xbf16>
-  %y2 = ida.softmax_attention %q2, %k2, %h1
+  %y2 = ida.softmax_attention %q2, %k2, %y1
       : (tensor<2x256x8x64xbf16>, tensor<2x256x8x64xbf16>,
          tensor<2x256x8x64xbf16>) -> tensor<2x256x8x64xbf16>
-  %h2 = arith.addf %h1, %y2 : tensor<2x256x8x64xbf16>
-  return %h2 : tensor<2x256x8x64xbf16>
+  return %y2 : tensor<2x256x8x64xbf16>
 }
