@@ -2,6 +2,7 @@
 
 #include "runtime/launcher/Launcher.h"
 
+#include "runtime/autotune/Autotuner.h"
 #include "runtime/support/Env.h"
 #include "runtime/support/Error.h"
 
@@ -35,7 +36,13 @@ std::string resolveTarget(const Bundle &bundle, const std::string &entry,
 Launcher Launcher::open(const std::string &dir, const std::string &target) {
   std::shared_ptr<const Bundle> bundle = Bundle::load(dir);
   std::string resolved = resolveTarget(*bundle, "", target);
-  return Launcher(bundle, std::shared_ptr<Device>(makeDevice(resolved)));
+  Launcher launcher(bundle, std::shared_ptr<Device>(makeDevice(resolved)));
+  launcher.useDefaultSelector();
+  return launcher;
+}
+
+void Launcher::useDefaultSelector() {
+  selector_ = autotune::defaultSelector();
 }
 
 namespace {
@@ -108,7 +115,26 @@ KernelChoice Launcher::chooseConfig(const EntrySpec &entry,
   choice.kernel = kernel.name;
   choice.config = kernel.defaultConfig;
   choice.origin = "default";
-  if (selector_) {
+  // Forced values for this kernel (checked again below, where they apply);
+  // a kernel whose every key is forced is not handed to the selector.
+  Config envForced;
+  if (options.useEnvConfig)
+    if (auto text = env::get("IDA_CONFIG")) {
+      try {
+        envForced = parseConfigString(*text);
+      } catch (const ConfigError &e) {
+        throw ConfigError(std::string("IDA_CONFIG: ") + e.what());
+      }
+    }
+  Config forcedHere;
+  applyOverrides(forcedHere, envForced, entry, kernel, bundle_->manifest(),
+                 "IDA_CONFIG");
+  applyOverrides(forcedHere, options.forcedConfig, entry, kernel,
+                 bundle_->manifest(), "forced configuration");
+  bool allForced = std::all_of(
+      kernel.space.keys.begin(), kernel.space.keys.end(),
+      [&](const std::string &key) { return forcedHere.count(key) > 0; });
+  if (selector_ && !(allForced && !kernel.space.keys.empty())) {
     SelectionContext ctx{*bundle_, kernel, dims, *device_};
     if (auto picked = selector_->select(ctx)) {
       for (const std::string &key : kernel.space.keys)
@@ -155,7 +181,8 @@ std::shared_ptr<CompiledKernel> Launcher::compile(const std::string &kernel,
   request.config = config;
   for (const ProgramSpec &p : k.programs)
     request.symbols.push_back(p.symbol);
-  auto compiled = device_->compile(request);
+  // Runtime keys (THREADS) are applied here rather than compiled in.
+  auto compiled = autotune::compileConfig(*device_, request);
   compiled_[memoKey] = compiled;
   return compiled;
 }

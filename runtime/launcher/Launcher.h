@@ -11,6 +11,16 @@
 //   RunOptions::forcedConfig > $IDA_CONFIG > ConfigSelector > manifest default.
 // Forced keys are "KEY" (every kernel of the entry that has that tuning key)
 // or "KERNEL.KEY" (one kernel); they override single keys of the default.
+// When the forced keys cover every tuning key of a kernel, the selector is
+// not consulted for it (no tuning for a fully forced kernel).
+//
+// The selector: Launcher::open() and useDefaultSelector() install the
+// autotuner (runtime/autotune, docs/autotuning.md) unless IDA_AUTOTUNE=0; a
+// Launcher built with the constructor has none until one is set.
+//
+// THREADS is a runtime key: compile() leaves it out of the build (one binary
+// serves every value) and a CPU kernel runs its programs with that many
+// threads (the autotuner chooses it on the CPU).
 //
 //===----------------------------------------------------------------------===//
 #ifndef IDA_RUNTIME_LAUNCHER_LAUNCHER_H
@@ -57,7 +67,7 @@ class Launcher {
 public:
   Launcher(std::shared_ptr<const Bundle> bundle, std::shared_ptr<Device> device);
   /// Loads the bundle at `dir` and makes a device for `target` (cpu, cuda,
-  /// auto; see resolveTarget).
+  /// auto; see resolveTarget), with the default selector installed.
   static Launcher open(const std::string &dir, const std::string &target = "auto");
 
   /// Runs `entry`. Inputs missing from the map (or null) are absent; optional
@@ -72,6 +82,9 @@ public:
   void setConfigSelector(std::shared_ptr<ConfigSelector> selector) {
     selector_ = std::move(selector);
   }
+  /// Installs the process-wide autotuner (none when IDA_AUTOTUNE=0). Throws
+  /// ida::Error for malformed IDA_AUTOTUNE* variables.
+  void useDefaultSelector();
 
   /// The configuration run() would use for `kernel` at `dims` (throws
   /// ConfigError for unknown forced keys).

@@ -212,6 +212,7 @@ int run(int argc, char **argv) {
         cpu->setNumThreads(threads);
     env::log("running entry '" + entryName + "' on " + device->name());
     Launcher launcher(bundle, device);
+    launcher.useDefaultSelector(); // the autotuner, unless IDA_AUTOTUNE=0
     TensorMap outputs = launcher.run(entryName, inputs, options);
     for (const auto &[name, path] : writes)
       writeOutput(path, outputs.at(name));
