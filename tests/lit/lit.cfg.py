@@ -24,7 +24,11 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.substitutions.append(("%ida_src_root", config.ida_src_root))
 config.substitutions.append(("%python", config.python_executable))
 
-tools = [ToolSubst("ida-opt", unresolved="fatal")]
+tools = [ToolSubst("ida-opt", unresolved="fatal"),
+         # codegen and bundles (tests/lit/Codegen)
+         ToolSubst("idac", unresolved="fatal"),
+         ToolSubst("ida-translate", unresolved="fatal"),
+         ToolSubst("ida-run", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, [config.ida_tools_dir])
 config.substitutions.append(
     ("%ida_opt", os.path.join(config.ida_tools_dir, "ida-opt")))
