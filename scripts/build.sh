@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Configures and builds IDA with Ninja into ${IDA_BUILD_DIR:-build}.
-# Extra arguments go to cmake's configure step (e.g. -DIDA_ENABLE_COMPILER=OFF).
+# Extra arguments go to cmake's configure step (e.g. -DIDA_ENABLE_COMPILER=OFF);
+# the Python package is built by default (-DIDA_ENABLE_PYTHON=OFF to skip it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${IDA_BUILD_DIR:-$root/build}
 jobs=${IDA_JOBS:-2}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} \
-  -DPython3_EXECUTABLE="$(command -v "${PYTHON:-python3}")" "$@"
+  -DPython3_EXECUTABLE="$(command -v "${PYTHON:-python3}")" -DIDA_ENABLE_PYTHON=ON "$@"
 cmake --build "$build" -j "$jobs"

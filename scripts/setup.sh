@@ -8,7 +8,7 @@ APT_PACKAGES=(
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   libgtest-dev nlohmann-json3-dev libcli11-dev libopenblas-dev
 )
-PIP_PACKAGES=(lit pybind11 numpy pytest)
+PIP_PACKAGES=(lit pybind11 numpy pytest scikit-build-core)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -26,7 +26,7 @@ if ((${#missing[@]})); then
 fi
 
 PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" -c 'import lit, pybind11, numpy, pytest' 2>/dev/null; then
+if ! "$PYTHON" -c 'import lit, pybind11, numpy, pytest, scikit_build_core' 2>/dev/null; then
   echo "setup.sh: installing Python packages (${PIP_PACKAGES[*]})"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${PIP_PACKAGES[@]}" \
     || "$PYTHON" -m pip install --quiet --break-system-packages "${PIP_PACKAGES[@]}"

@@ -24,3 +24,22 @@ def tool(name: str) -> pathlib.Path:
     if not path.exists():
         pytest.skip(f"{name} not built in {BIN_DIR}")
     return path
+
+
+# --- the ida Python package (python/, built with -DIDA_ENABLE_PYTHON=ON) -----
+# The build tree holds it in BUILD_DIR/python/ida (the .py files next to the
+# extension); that copy wins over an installed one.
+PYTHON_PKG_DIR = BUILD_DIR / "python"
+
+
+def import_ida():
+    """The ida package of the build tree; skips the test when it was not built."""
+    import sys
+    if (PYTHON_PKG_DIR / "ida").is_dir() and str(PYTHON_PKG_DIR) not in sys.path:
+        sys.path.insert(0, str(PYTHON_PKG_DIR))
+    try:
+        import ida
+    except ImportError as e:
+        pytest.skip(f"the ida Python package is not built in {PYTHON_PKG_DIR} "
+                    f"(configure with -DIDA_ENABLE_PYTHON=ON): {e}")
+    return ida
