@@ -41,8 +41,8 @@ const MixerDefaults kMixers[] = {
      "causal softmax attention, scale 1/sqrt(D) (the baseline of spec §1)"},
 };
 
-const char *const kFeatures[] = {"identity", "elu1",     "relu",
-                                 "taylor2",  "prf",      "hedgehog"};
+const char *const kFeatures[] = {"identity", "elu1", "relu",
+                                 "taylor2",  "prf",  "hedgehog"};
 const char *const kWeights[] = {"softmax", "sigmoid", "uniform"};
 const char *const kDTypes[] = {"f32", "bf16", "f16"};
 
@@ -62,6 +62,41 @@ std::string tensor(std::initializer_list<int64_t> dims, llvm::StringRef elem) {
   for (int64_t d : dims)
     out += (d < 0 ? std::string("?") : std::to_string(d)) + "x";
   return out + elem.str() + ">";
+}
+
+using NamedTypes = std::vector<std::pair<std::string, std::string>>;
+
+/// Prints `%a, %b` (names) or `ta, tb` (types) of a list, separated by `sep`.
+void printList(llvm::raw_ostream &os, const NamedTypes &list, bool names,
+               llvm::StringRef sep = ", ") {
+  for (auto [i, item] : llvm::enumerate(list))
+    os << (i ? sep : "") << (names ? "%" + item.first : item.second);
+}
+
+/// Prints `func.func @name(args) -> (results) { results = OP : types; return }`
+/// where `op` is the op's text up to its attribute dictionary and `attrs`
+/// that dictionary's entries.
+void printFunc(llvm::raw_ostream &os, llvm::StringRef name,
+               const NamedTypes &args, const NamedTypes &results,
+               llvm::StringRef op, llvm::StringRef attrs) {
+  std::string header = ("func.func @" + name + "(").str();
+  std::string argSep = ",\n" + std::string(header.size(), ' ');
+  os << header;
+  for (auto [i, a] : llvm::enumerate(args))
+    os << (i ? argSep : "") << "%" << a.first << ": " << a.second;
+  os << ")\n    -> (";
+  printList(os, results, /*names=*/false);
+  os << ") {\n  ";
+  printList(os, results, /*names=*/true);
+  os << " = " << op << "\n      {" << attrs << "}\n      : (";
+  printList(os, args, /*names=*/false, ",\n         ");
+  os << ")\n      -> (";
+  printList(os, results, /*names=*/false);
+  os << ")\n  return ";
+  printList(os, results, /*names=*/true);
+  os << " : ";
+  printList(os, results, /*names=*/false);
+  os << "\n}\n";
 }
 
 } // namespace
@@ -109,8 +144,8 @@ mlir::ida::codegen::resolvePreset(const PresetFlags &flags,
       !positive("value-dim", p.P))
     return std::nullopt;
   if (!llvm::is_contained(kDTypes, p.dtype)) {
-    error = "unknown --dtype '" + p.dtype + "' (expected " + join(kDTypes) +
-            ")";
+    error =
+        "unknown --dtype '" + p.dtype + "' (expected " + join(kDTypes) + ")";
     return std::nullopt;
   }
 
@@ -156,8 +191,8 @@ mlir::ida::codegen::resolvePreset(const PresetFlags &flags,
     p.F = p.feature == "taylor2" ? 1 + p.D + p.D * p.D : p.D;
     if (flags.featureDim && *flags.featureDim != p.F) {
       error = "--feature-dim sets F' (the rows of W) of prf and hedgehog; " +
-              p.feature + " has F = " + std::to_string(p.F) + " from D = " +
-              std::to_string(p.D);
+              p.feature + " has F = " + std::to_string(p.F) +
+              " from D = " + std::to_string(p.D);
       return std::nullopt;
     }
   }
@@ -186,8 +221,8 @@ std::string Preset::commandLine() const {
     out += " --basis " + std::to_string(N) + " --basis-weights " +
            basisWeights + " --chunk " + std::to_string(chunk);
   }
-  out += " --heads " + std::to_string(H) + " --head-dim " +
-         std::to_string(D) + " --value-dim " + std::to_string(P);
+  out += " --heads " + std::to_string(H) + " --head-dim " + std::to_string(D) +
+         " --value-dim " + std::to_string(P);
   if (attention && window)
     out += " --window " + std::to_string(window);
   if (normalize)
@@ -258,14 +293,12 @@ std::string mlir::ida::codegen::presetGraph(const Preset &p) {
     os << ", F' = " << p.featureParam;
   os << "), N = " << N << " basis functions with " << p.basisWeights
      << " weights, chunk " << p.chunk << (p.normalize ? ", normalized" : "")
-     << ",\n// " << act
-     << " activations (A_log, dt_bias" << (weighted ? ", W" : "")
-     << " and states are f32), dynamic B and T.\n\n";
+     << ",\n// " << act << " activations (A_log, dt_bias"
+     << (weighted ? ", W" : "") << " and states are f32), dynamic B and T.\n\n";
 
-  std::string featureAttr =
-      weighted ? "#ida.feature<" + p.feature + ", " +
-                     std::to_string(p.featureParam) + ">"
-               : "#ida.feature<" + p.feature + ">";
+  std::string featureAttr = weighted ? "#ida.feature<" + p.feature + ", " +
+                                           std::to_string(p.featureParam) + ">"
+                                     : "#ida.feature<" + p.feature + ">";
   std::string basisAttr =
       "#ida.basis<" + std::to_string(N) + ", " + p.basisWeights + ">";
   std::string f32 = "f32";
@@ -275,54 +308,33 @@ std::string mlir::ida::codegen::presetGraph(const Preset &p) {
 
   // forward
   {
-    std::string qk = tensor({-1, -1, H, D}, act), vy = tensor({-1, -1, H, P}, act),
-                dt = tensor({-1, -1, H}, act), g = tensor({-1, -1, H, N}, act);
-    std::vector<std::pair<std::string, std::string>> args = {
-        {"q", qk}, {"k", qk},          {"v", vy},         {"dt", dt},
-        {"g", g},  {"A_log", aLog},    {"dt_bias", dtBias}};
+    std::string qk = tensor({-1, -1, H, D}, act),
+                vy = tensor({-1, -1, H, P}, act), dt = tensor({-1, -1, H}, act),
+                g = tensor({-1, -1, H, N}, act);
+    NamedTypes args = {{"q", qk},          {"k", qk}, {"v", vy},
+                       {"dt", dt},         {"g", g},  {"A_log", aLog},
+                       {"dt_bias", dtBias}};
     if (weighted)
       args.push_back({"W", w});
     args.push_back({"S0", s});
     if (p.normalize)
       args.push_back({"Z0", z});
-    std::vector<std::pair<std::string, std::string>> results = {{"y", vy},
-                                                                {"S_T", s}};
+    NamedTypes results = {{"y", vy}, {"S_T", s}};
     if (p.normalize)
       results.push_back({"Z_T", z});
 
     os << "/// Training forward and prefill: y and the final state from an "
           "initial\n/// state (optional in the bundle: absent means zero).\n";
-    os << "func.func @forward(";
-    for (auto [i, a] : llvm::enumerate(args))
-      os << (i ? ",\n                   " : "") << "%" << a.first << ": "
-         << a.second;
-    os << ")\n    -> (";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << r.second;
-    os << ") {\n  ";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << "%" << r.first;
-    os << " = ida.attention %q, %k, %v, %dt, %g, %A_log, %dt_bias";
+    std::string op = "ida.attention %q, %k, %v, %dt, %g, %A_log, %dt_bias";
     if (weighted)
-      os << " weights(%W)";
-    os << " init(%S0)";
+      op += " weights(%W)";
+    op += " init(%S0)";
     if (p.normalize)
-      os << " init_norm(%Z0)";
-    os << "\n      {feature = " << featureAttr << ", basis = " << basisAttr
-       << ",\n       chunk = " << p.chunk
-       << (p.normalize ? ", normalize = true" : "") << "}\n      : (";
-    for (auto [i, a] : llvm::enumerate(args))
-      os << (i ? ",\n         " : "") << a.second;
-    os << ")\n      -> (";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << r.second;
-    os << ")\n  return ";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << "%" << r.first;
-    os << " : ";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << r.second;
-    os << "\n}\n";
+      op += " init_norm(%Z0)";
+    std::string attrs = "feature = " + featureAttr + ", basis = " + basisAttr +
+                        ",\n       chunk = " + std::to_string(p.chunk) +
+                        (p.normalize ? ", normalize = true" : "");
+    printFunc(os, "forward", args, results, op, attrs);
   }
 
   if (!p.decode)
@@ -330,49 +342,27 @@ std::string mlir::ida::codegen::presetGraph(const Preset &p) {
   {
     std::string qk = tensor({-1, H, D}, act), vy = tensor({-1, H, P}, act),
                 dt = tensor({-1, H}, act), g = tensor({-1, H, N}, act);
-    std::vector<std::pair<std::string, std::string>> args = {
-        {"q", qk}, {"k", qk},       {"v", vy},         {"dt", dt},
-        {"g", g},  {"A_log", aLog}, {"dt_bias", dtBias}};
+    NamedTypes args = {{"q", qk},          {"k", qk}, {"v", vy},
+                       {"dt", dt},         {"g", g},  {"A_log", aLog},
+                       {"dt_bias", dtBias}};
     if (weighted)
       args.push_back({"W", w});
     args.push_back({"S", s});
     if (p.normalize)
       args.push_back({"Z", z});
-    std::vector<std::pair<std::string, std::string>> results = {{"y", vy},
-                                                                {"S_new", s}};
+    NamedTypes results = {{"y", vy}, {"S_new", s}};
     if (p.normalize)
       results.push_back({"Z_new", z});
 
     os << "\n/// One token from the carried state (spec §8): q, k [B, H, D], "
           "v [B, H, P].\n";
-    os << "func.func @decode(";
-    for (auto [i, a] : llvm::enumerate(args))
-      os << (i ? ",\n                  " : "") << "%" << a.first << ": "
-         << a.second;
-    os << ")\n    -> (";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << r.second;
-    os << ") {\n  ";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << "%" << r.first;
-    os << " = ida.decode_step %q, %k, %v, %dt, %g, %A_log, %dt_bias";
+    std::string op = "ida.decode_step %q, %k, %v, %dt, %g, %A_log, %dt_bias";
     if (weighted)
-      os << " weights(%W)";
-    os << " state(%S" << (p.normalize ? ", %Z" : "") << ")";
-    os << "\n      {feature = " << featureAttr << ", basis = " << basisAttr
-       << (p.normalize ? ", normalize = true" : "") << "}\n      : (";
-    for (auto [i, a] : llvm::enumerate(args))
-      os << (i ? ",\n         " : "") << a.second;
-    os << ")\n      -> (";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << r.second;
-    os << ")\n  return ";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << "%" << r.first;
-    os << " : ";
-    for (auto [i, r] : llvm::enumerate(results))
-      os << (i ? ", " : "") << r.second;
-    os << "\n}\n";
+      op += " weights(%W)";
+    op += std::string(" state(%S") + (p.normalize ? ", %Z" : "") + ")";
+    std::string attrs = "feature = " + featureAttr + ", basis = " + basisAttr +
+                        (p.normalize ? ", normalize = true" : "");
+    printFunc(os, "decode", args, results, op, attrs);
   }
   return text;
 }
