@@ -289,6 +289,8 @@ using Norm = Params<8, 8, 0, 2, 12, IDA_FEATURE_ELU1, IDA_BASIS_SIGMOID, true>;
 using Prf = Params<8, 8, 8, 2, 8, IDA_FEATURE_PRF, IDA_BASIS_SOFTMAX, false>;
 using Hedge = Params<8, 8, 4, 2, 8, IDA_FEATURE_HEDGEHOG, IDA_BASIS_UNIFORM, false>;
 using Taylor = Params<4, 21, 0, 2, 8, IDA_FEATURE_TAYLOR2, IDA_BASIS_SOFTMAX, false>;
+// Dimensions below a warp's 4x4 blocks (the Python GPU check's small preset).
+using Tiny = Params<3, 3, 0, 2, 2, IDA_FEATURE_ELU1, IDA_BASIS_SOFTMAX, false>;
 
 } // namespace
 
@@ -307,6 +309,10 @@ TEST(IDA_EMU_SUITE, Backward) {
   checkBackward<Elu1, Config<16, 8>>(1, 40, 2, 21);
   checkBackward<Norm, Config<16, 8>>(1, 33, 1, 22);
   checkBackward<Prf, Config<8, 8>>(1, 20, 1, 23);
+}
+TEST(IDA_EMU_SUITE, TinyDimensions) {
+  checkForward<Tiny, Config<4, 16>>(2, 7, 2, 41);
+  checkBackward<Tiny, Config<4, 16>>(2, 7, 2, 42);
 }
 TEST(IDA_EMU_SUITE, SoftmaxAttention) {
   checkAttention<AttnParams<8, 12, 0>, Config<16, 16, 16, 16>>(1, 40, 2, 31);
