@@ -1044,10 +1044,14 @@ TuneReport Autotuner::search(const Bundle &bundle, const KernelSpec &kernel,
   return report;
 }
 
-std::shared_ptr<ConfigSelector> defaultSelector() {
+std::shared_ptr<ConfigSelector> defaultSelector(Target target) {
   TunerOptions options = TunerOptions::fromEnv();
   if (options.mode == TunerOptions::Mode::Off)
     return nullptr;
+  // Searching on CUDA is opt-in until kernels export their arena size (see
+  // the header): records are still used, a miss takes the manifest default.
+  if (target == Target::Cuda && !env::get("IDA_AUTOTUNE"))
+    options.mode = TunerOptions::Mode::Cached;
   static std::mutex m;
   static std::map<std::string, std::shared_ptr<Autotuner>> tuners;
   // One tuner per distinct setting of the variables that change answers.

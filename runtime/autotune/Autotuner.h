@@ -194,8 +194,12 @@ private:
 };
 
 /// The selector Launcher::open (and ida-run) install: one process-wide
-/// Autotuner from the environment, or nullptr when IDA_AUTOTUNE=0.
-std::shared_ptr<ConfigSelector> defaultSelector();
+/// Autotuner from the environment, or nullptr when IDA_AUTOTUNE=0. On CUDA,
+/// with IDA_AUTOTUNE unset, it only reads records (mode Cached): a CUDA
+/// configuration whose tiles do not fit traps and loses the context, and the
+/// tuner cannot yet see a kernel's shared-memory arena to prune those, so a
+/// search there must be asked for with IDA_AUTOTUNE=1 (or ida-tune).
+std::shared_ptr<ConfigSelector> defaultSelector(Target target = Target::Cpu);
 
 } // namespace ida::autotune
 

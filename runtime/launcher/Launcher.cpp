@@ -42,7 +42,7 @@ Launcher Launcher::open(const std::string &dir, const std::string &target) {
 }
 
 void Launcher::useDefaultSelector() {
-  selector_ = autotune::defaultSelector();
+  selector_ = autotune::defaultSelector(device_->target());
 }
 
 namespace {
