@@ -228,6 +228,19 @@ def test_vjp(bundles, tmp_path, rng, name, T, with_state):
                                             scale=scale))
 
 
+@pytest.mark.parametrize("T", [63, 1000])
+@pytest.mark.parametrize("name", ["ida-onepass", "ida-relu-sigmoid-norm", "ssm-prf"])
+def test_vjp_long(bundles, tmp_path, rng, name, T):
+    """The rest of the T matrix for the backward: ragged below a chunk, and long."""
+    b = bundles(name)
+    out, want = run_vjp(b, tmp_path, rng, T, True)
+    record("vjp", name, assert_close(out, {n: w for n, w in want.items() if n not in PARAM_GRADS},
+                                     what=f"{name} vjp T={T}"))
+    record("vjp params", name,
+           assert_close(out, {n: w for n, w in want.items() if n in PARAM_GRADS},
+                        what=f"{name} vjp T={T}"))
+
+
 @pytest.mark.parametrize("chunk", [16, 48, 128])
 def test_vjp_forced_chunk(bundles, tmp_path, rng, chunk):
     b = bundles("ida-onepass")
