@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains a tiny IDA model from Python with numpy only: layer() and layer.vjp().
 
-    PYTHONPATH=build/python python examples/train_tiny.py [--steps 60]
+    python3 examples/train_tiny.py [--steps 60]   (after scripts/build.sh; else PYTHONPATH=build/python)
 
 The model maps a sequence x [B, T, d] to predictions through linear
 projections to q, k, v, dt and g, the compiled IDA mixer, and an output

@@ -9,3 +9,15 @@ jobs=${IDA_JOBS:-2}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-Release} \
   -DPython3_EXECUTABLE="$(command -v "${PYTHON:-python3}")" -DIDA_ENABLE_PYTHON=ON "$@"
 cmake --build "$build" -j "$jobs"
+
+# Make `python3 -c "import ida"` work after the build without PYTHONPATH: a
+# .pth file (what editable installs use) puts the build tree's package on the
+# path. It goes after site-packages, so a `pip install .` copy still wins.
+python=$(command -v "${PYTHON:-python3}")
+if [ -d "$build/python/ida" ]; then
+  site=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  if [ -w "$site" ]; then
+    echo "$build/python" > "$site/ida-build-tree.pth"
+    echo "build.sh: the ida package of $build/python is importable ($site/ida-build-tree.pth)"
+  fi
+fi
