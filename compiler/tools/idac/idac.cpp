@@ -24,6 +24,9 @@
 #include "compiler/codegen/Presets.h"
 #include "dialect/IdaDialect.h"
 #include "dialect/IdaOps.h"
+#ifdef IDA_WITH_CUDA
+#include "runtime/backend/cuda/CompileCheck.h"
+#endif
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -44,6 +47,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <sstream>
 
 using namespace mlir;
 using namespace mlir::ida;
@@ -77,6 +82,16 @@ cl::opt<int64_t> cudaSmem(
     cl::desc("Dynamic shared memory (bytes) of CUDA programs; default: the "
              "H100/H200 opt-in maximum"),
     cl::init(codegen::kDefaultCudaSmem), cl::cat(idacCategory));
+cl::opt<bool> compileCheck(
+    "compile-check",
+    cl::desc("After writing the bundle, compile every CUDA kernel with NVRTC "
+             "for --arch at its default config and print registers, spills "
+             "and shared memory (no GPU needed); exit 1 on a failure, 3 on "
+             "spills"),
+    cl::cat(idacCategory));
+cl::opt<std::string> archOpt(
+    "arch", cl::desc("GPU architecture of --compile-check (default sm_90)"),
+    cl::init("sm_90"), cl::cat(idacCategory));
 cl::opt<bool> printGraph(
     "print-graph",
     cl::desc("Print the graph (e.g. a preset's) to stdout and stop"),
@@ -260,6 +275,17 @@ int main(int argc, char **argv) {
     return usage("--cuda-smem must be >= 0");
   if (outputDir.empty() && !printKernelIR)
     return usage("no output directory (-o BUNDLE)");
+  if (compileCheck && targetOpt == "cpu")
+    return usage("--compile-check checks CUDA kernels; use --target cuda or all");
+  if (compileCheck && outputDir.empty())
+    return usage("--compile-check needs the bundle written (-o BUNDLE)");
+#ifndef IDA_WITH_CUDA
+  if (compileCheck) {
+    llvm::errs() << "idac: --compile-check needs the CUDA backend; this idac "
+                    "was built without the CUDA toolkit (IDA_ENABLE_CUDA=OFF)\n";
+    return 1;
+  }
+#endif
 
   DialectRegistry registry;
   registry.insert<IdaDialect, arith::ArithDialect, func::FuncDialect,
@@ -322,5 +348,14 @@ int main(int argc, char **argv) {
                  << "; " << kernels << " kernel" << (kernels == 1 ? "" : "s")
                  << "; targets: " << targetOpt << ")\n";
   }
+#ifdef IDA_WITH_CUDA
+  if (compileCheck) {
+    std::ostringstream out, err;
+    int status = ::ida::compileCheckBundle(outputDir, archOpt, out, err);
+    llvm::outs() << out.str();
+    llvm::errs() << err.str();
+    return status;
+  }
+#endif
   return 0;
 }

@@ -2,6 +2,10 @@
 //
 //   ida-cuda-check [--arch sm_90] FILE.cu [--config KEY=VALUE ...]
 //                  [--symbol NAME ...] [--no-cache] [--log] [--fail-on-spill]
+//   ida-cuda-check [--arch sm_90] BUNDLE/ [--fail-on-spill]
+//
+// Given a bundle directory, checks every CUDA kernel of it at its default
+// configuration (what `idac --compile-check` runs after writing one).
 //
 // Compiles FILE.cu with NVRTC (the runtime's options, -DIDA_CFG_KEY=VALUE per
 // --config) for the given arch and prints, per kernel symbol, the registers,
@@ -12,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/backend/cuda/CompileCheck.h"
 #include "runtime/backend/cuda/Nvrtc.h"
 #include "runtime/support/Error.h"
 #include "runtime/support/File.h"
@@ -19,6 +24,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 int main(int argc, char **argv) {
@@ -30,7 +36,8 @@ int main(int argc, char **argv) {
   std::vector<std::string> configs, symbols, includes;
   bool noCache = false, showLog = false, failOnSpill = false;
   app.add_option("--arch", arch, "target: sm_XY[a] (default sm_90)");
-  app.add_option("file", file, "CUDA source file")->required();
+  app.add_option("file", file, "CUDA source file, or a bundle directory (every CUDA kernel)")
+      ->required();
   app.add_option("--config", configs,
                  "tuning parameter KEY=VALUE (-DIDA_CFG_KEY=VALUE); repeatable, "
                  "or comma-separated");
@@ -51,6 +58,10 @@ int main(int argc, char **argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (std::filesystem::is_directory(file)) {
+    const int rc = compileCheckBundle(file, arch, std::cout, std::cerr);
+    return rc == kCompileCheckSpills && !failOnSpill ? 0 : rc;
+  }
   try {
     Config config;
     for (const std::string &c : configs)
