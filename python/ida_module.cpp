@@ -22,6 +22,7 @@
 #include "runtime/autotune/Autotuner.h"
 #include "runtime/backend/Device.h"
 #include "runtime/bundle/Bundle.h"
+#include "runtime/bundle/EntryNames.h"
 #include "runtime/launcher/Launcher.h"
 #include "runtime/launcher/ShapeBinder.h"
 #include "runtime/support/Env.h"
@@ -226,46 +227,11 @@ ida::Config parseConfig(py::handle config) {
   return out;
 }
 
-/// The name users pass for a manifest buffer of an entry. Buffer names are
-/// global in a bundle, so idac renames a later entry's buffer whose spec
-/// differs (decode's q is [B, H, D]): "q_1" (or "decode_q") is "q" to users.
-std::string logicalName(const ida::EntrySpec &entry, const std::string &n) {
-  std::string prefix = entry.name + "_";
-  if (n.rfind(prefix, 0) == 0 && n.size() > prefix.size())
-    return n.substr(prefix.size());
-  size_t us = n.find_last_of('_');
-  if (us != std::string::npos && us > 0 && us + 1 < n.size() &&
-      n.find_first_not_of("0123456789", us + 1) == std::string::npos) {
-    std::string base = n.substr(0, us);
-    auto in = [&](const std::vector<std::string> &v) {
-      return std::find(v.begin(), v.end(), base) != v.end();
-    };
-    if (!in(entry.inputs) && !in(entry.outputs))
-      return base;
-  }
-  return n;
-}
-
-/// The manifest name of the input users call `given`, or "".
-std::string manifestName(const ida::EntrySpec &entry,
-                         const std::vector<std::string> &names,
-                         const std::string &given) {
-  for (const std::string &n : names)
-    if (n == given)
-      return n;
-  for (const std::string &n : names)
-    if (logicalName(entry, n) == given)
-      return n;
-  return "";
-}
-
-std::string joinNames(const ida::EntrySpec &entry,
-                      const std::vector<std::string> &names) {
-  std::string s;
-  for (const std::string &n : names)
-    s += (s.empty() ? "" : ", ") + logicalName(entry, n);
-  return s;
-}
+// Users name an entry's buffers by their logical names ("q", not "q_1"):
+// ida::logicalName / ida::manifestName (runtime/bundle/EntryNames.h), shared
+// with ida-train's bundle core.
+using ida::logicalName;
+using ida::manifestName;
 
 //===----------------------------------------------------------------------===//
 // Device arrays: outputs of run_dlpack, exported through DLPack.
@@ -449,7 +415,7 @@ public:
       std::string name = manifestName(entry, entry.inputs, given);
       if (name.empty())
         throwArgument("entry '" + entry.name + "' has no input '" + given +
-                      "' (inputs: " + joinNames(entry, entry.inputs) + ")");
+                      "' (inputs: " + ida::joinLogicalNames(entry, entry.inputs) + ")");
       if (item.second.is_none())
         continue;
       out.emplace_back(name, item.second);

@@ -4,10 +4,11 @@
 // spec.md §3 for the IDA family, causal softmax attention for the baseline -
 // goes through this interface so that implementations can be swapped:
 //
-//   ReferenceCore  float64 ida::ref::forward/backward (exact, slow; tests and
-//                  the fallback of ida-train until compiled bundles exist)
-//   (lead)         a bundle-backed core: the compiled graph's `forward` and
-//                  `forward_vjp` entries through the runtime launcher.
+//   ReferenceCore  float64 ida::ref::forward/backward (exact, slow; the
+//                  tests and `ida-train --core reference`)
+//   BundleCore     the compiled graph's `forward` and `forward_vjp` entries
+//                  through the runtime launcher (BundleCore.h; ida-train's
+//                  default).
 //
 // Contract, for every implementation:
 //  * Layouts are spec §2's, row-major: q, k [B,T,H,D], v [B,T,H,P], dt [B,T,H],

@@ -2,8 +2,8 @@
 //
 // Converts to ida::ref::Array (float64), calls the reference, converts back.
 // Exact but slow: O(T * N * F * P) per (batch, head) in the recurrent form,
-// and O(T^2) for attention. Used by the tests and by ida-train until the
-// bundle-backed core is wired in.
+// and O(T^2) for attention. Used by the tests and by `ida-train --core
+// reference` (the default core runs compiled bundles, BundleCore.h).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/nn/MixerCore.h"

@@ -1,17 +1,28 @@
 //===- runtime/tools/ida-train/main.cpp - the ida-train tool --------------===//
 //
-// Parses the command line, builds the task and the model (mixer cores from
-// the float64 reference until compiled bundles are wired in), runs the
-// Trainer, and writes the JSON metrics. Every failure is one line on stderr
-// and a non-zero exit: 1 bad input, 2 training stopped on a non-finite value.
+// Parses the command line, builds the task and the model, runs the Trainer,
+// and writes the JSON metrics. Every failure is one line on stderr and a
+// non-zero exit: 1 bad input, 2 training stopped on a non-finite value.
+//
+// The mixer core (--core) is by default the bundle core: the compiled
+// graph's forward and forward_vjp entries through the runtime launcher. Its
+// bundle is --bundle DIR, or else idac (next to this executable, $IDA_IDAC
+// or PATH) compiles the model's preset into the bundle cache
+// (runtime/nn/PresetBundle.h). `--core reference` is the float64 reference
+// (exact, slow; the tests use it).
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/nn/BundleCore.h"
 #include "runtime/nn/Model.h"
+#include "runtime/nn/PresetBundle.h"
+#include "runtime/support/Env.h"
+#include "runtime/support/Error.h"
 #include "runtime/train/Trainer.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -23,7 +34,7 @@ namespace {
 
 struct Args {
   std::string task = "mqar", textFile, mixer = "ida", feature = "elu1",
-              target = "auto", save, resume, json;
+              target = "auto", core = "bundle", bundle, save, resume, json;
   int64_t layers = 2, dModel = 128, heads = 4, headDim = 0, valueDim = 0,
           featureDim = 16, basis = 4, chunk = 64, conv = 4, mlpHidden = 0;
   bool noMlp = false, normalize = false;
@@ -62,7 +73,8 @@ nlohmann::json configJson(const Args &a) {
           {"batch", a.batch},       {"lr", a.lr},
           {"min_lr_ratio", a.minLrRatio}, {"warmup", a.warmup},
           {"weight_decay", a.weightDecay}, {"clip", a.clip},
-          {"seed", a.seed},         {"target", a.target}};
+          {"seed", a.seed},         {"target", a.target},
+          {"core", a.core},         {"bundle", a.bundle}};
 }
 
 std::string withCommas(int64_t n) {
@@ -75,11 +87,48 @@ std::string withCommas(int64_t n) {
   return r;
 }
 
+/// Where the bundle core's kernels come from and run.
+struct CoreChoice {
+  std::shared_ptr<nn::MixerBundle> bundle; // null: the reference core
+  std::string bundleDir, bundleOrigin;     // origin: for the banner
+};
+
+CoreChoice chooseCore(const Args &a, const nn::MixerConfig &mx) {
+  CoreChoice c;
+  if (a.core == "reference") {
+    if (!a.bundle.empty())
+      throw std::invalid_argument("--bundle DIR needs the bundle core (drop "
+                                  "--core reference)");
+    if (a.target == "cuda")
+      throw std::invalid_argument("the reference core runs on the CPU only "
+                                  "(--target cuda needs --core bundle)");
+    return c;
+  }
+  if (a.core != "bundle")
+    throw std::invalid_argument("unknown core '" + a.core +
+                                "' (expected bundle or reference)");
+  if (!a.bundle.empty()) {
+    c.bundleDir = a.bundle;
+    c.bundleOrigin = "given with --bundle";
+  } else {
+    const std::string idac = nn::findIdac(nn::selfExecutableDir());
+    if (idac.empty())
+      throw std::invalid_argument(
+          "the bundle core needs a bundle, and idac (the IDA compiler) was not "
+          "found next to ida-train, in $IDA_IDAC or on PATH: pass --bundle DIR "
+          "(from idac --preset ...) or use --core reference");
+    nn::PresetBundle pb =
+        nn::presetBundle(idac, nn::presetArgs(mx, nn::presetSourceTargets(a.target)));
+    c.bundleDir = pb.dir;
+    c.bundleOrigin = pb.generated ? "compiled now by " + idac : "from the cache";
+  }
+  c.bundle = std::make_shared<nn::MixerBundle>(c.bundleDir, a.target);
+  c.bundle->checkMatches(mx);
+  return c;
+}
+
 int run(const Args &a) {
-  if (a.target == "cuda")
-    throw std::invalid_argument(
-        "the CUDA target is not built into ida-train yet (use --target cpu or auto)");
-  if (a.target != "auto" && a.target != "cpu")
+  if (a.target != "auto" && a.target != "cpu" && a.target != "cuda")
     throw std::invalid_argument("unknown target '" + a.target +
                                 "' (expected auto, cpu or cuda)");
 
@@ -119,13 +168,21 @@ int run(const Args &a) {
   mc.mixer.chunk = a.chunk;
   mc.mixer.convKernel = a.conv;
   mc.mixer.normalize = a.normalize;
-  nn::Model<float> model(mc, nn::referenceCoreFactory<float>());
+  // Resolved here as the model will resolve it: the bundle is chosen (and
+  // checked) from it before any parameter is allocated.
+  const CoreChoice choice = chooseCore(a, nn::resolveMixer(mc.mixer, a.dModel));
+  nn::Model<float> model(mc, choice.bundle
+                                 ? nn::MixerBundle::factory(choice.bundle)
+                                 : nn::referenceCoreFactory<float>());
 
   const nn::MixerConfig &mx = model.mixerConfig();
   const std::string coreName = model.mixer(0).core().describe();
   const int64_t perHead = nn::stateSizePerHead(mx, a.seqLen);
   const int64_t perLayer = nn::stateSizePerLayer(mx, a.seqLen);
-  const std::string device = cpuName();
+  const std::string target = choice.bundle ? choice.bundle->target() : "cpu";
+  std::string device = choice.bundle ? choice.bundle->deviceName() : cpuName();
+  if (device.rfind(target + ": ", 0) == 0) // "cpu: AMD EPYC (2 threads)"
+    device = device.substr(target.size() + 2);
   std::printf("ida-train: task %s, mixer %s, %lld layers, d_model %lld, %s parameters\n",
               a.task.c_str(), a.mixer.c_str(), (long long)a.layers,
               (long long)a.dModel, withCommas(model.params().numTrainable()).c_str());
@@ -140,7 +197,22 @@ int run(const Args &a) {
                 ref::basisWeightsName(mx.core.ida.basisWeights),
                 mx.core.ida.normalize ? ", normalized" : "",
                 withCommas(perHead).c_str(), withCommas(perLayer).c_str());
-  std::printf("target: cpu (%s); mixer core: %s\n", device.c_str(), coreName.c_str());
+  std::printf("target: %s (%s); mixer core: %s\n", target.c_str(), device.c_str(),
+              coreName.c_str());
+  if (choice.bundle) {
+    const std::string &cmd = choice.bundle->presetCommand();
+    std::printf("bundle: %s (%s%s%s)\n", choice.bundleDir.c_str(),
+                choice.bundleOrigin.c_str(), cmd.empty() ? "" : "; ", cmd.c_str());
+    std::fflush(stdout);
+    // Compile and tune every kernel at the training shape now, so that the
+    // first steps (and tokens/s) measure training alone.
+    const auto t0 = std::chrono::steady_clock::now();
+    nn::warmUpCore(model.mixer(0).core(), mx, a.batch, a.seqLen);
+    std::printf("kernels: ready in %.1f s (compiled or loaded from the cache, "
+                "tuned unless IDA_AUTOTUNE=0)\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                    .count());
+  }
   std::fflush(stdout);
 
   train::TrainOptions to;
@@ -176,6 +248,10 @@ int run(const Args &a) {
     j["state_size_per_head"] = perHead;
     j["state_size_per_layer"] = perLayer;
     j["mixer_core"] = coreName;
+    if (choice.bundle) {
+      j["bundle"] = choice.bundleDir;
+      j["bundle_command"] = choice.bundle->presetCommand();
+    }
     j["evals"] = nlohmann::json::array();
     for (const auto &e : res.evals)
       j["evals"].push_back({{"step", e.step}, {"loss", e.loss}, {"accuracy", e.accuracy}});
@@ -185,7 +261,7 @@ int run(const Args &a) {
     j["final_loss"] = res.finalLoss;
     j["final_accuracy"] = res.finalAccuracy;
     j["tokens_per_s"] = res.tokensPerSec;
-    j["target"] = "cpu";
+    j["target"] = target;
     j["device"] = device;
     const std::string tmp = a.json + ".tmp";
     {
@@ -238,7 +314,13 @@ int main(int argc, char **argv) {
   app.add_option("--eval-every", a.evalEvery, "evaluate every N steps (0: steps/10)")->capture_default_str();
   app.add_option("--eval-batches", a.evalBatches, "held-out batches per evaluation")->capture_default_str();
   app.add_option("--log-every", a.logEvery, "progress line every N steps")->capture_default_str();
-  app.add_option("--target", a.target, "auto | cpu | cuda")->capture_default_str();
+  app.add_option("--target", a.target, "auto | cpu | cuda (bundle core)")->capture_default_str();
+  app.add_option("--core", a.core,
+                 "mixer core: bundle (compiled kernels) | reference (float64, CPU)")
+      ->capture_default_str();
+  app.add_option("--bundle", a.bundle,
+                 "bundle directory for the bundle core (default: idac --preset "
+                 "from the model flags, cached under $IDA_CACHE_DIR/bundles)");
   app.add_option("--seed", a.seed, "seed of initialisation and data")->capture_default_str();
   app.add_option("--save", a.save, "checkpoint to write at the end (safetensors)");
   app.add_option("--save-every", a.saveEvery, "also checkpoint every N steps")->capture_default_str();
@@ -259,7 +341,18 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "ida-train: error: %s\n", e.what());
     return 2;
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "ida-train: error: %s\n", e.what());
+    // One line: multi-line messages (compiler logs) are cut to their first
+    // line, and the full text follows only with IDA_VERBOSE (as in ida-run).
+    std::string msg = e.what();
+    const size_t nl = msg.find('\n');
+    if (nl != std::string::npos && !env::verbose()) {
+      std::string first = msg.substr(0, nl);
+      if (auto *ce = dynamic_cast<const CompileError *>(&e))
+        first += " (source: " + ce->sourcePath() +
+                 "; set IDA_VERBOSE=1 for the compiler log)";
+      msg = first;
+    }
+    std::fprintf(stderr, "ida-train: error: %s\n", msg.c_str());
     return 1;
   }
 }
