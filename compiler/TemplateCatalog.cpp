@@ -451,12 +451,13 @@ std::vector<KernelDesc> catalog::kernelsFor(const GroupInfo &info,
     main.slots.push_back("@ws_state");
     main.slots.push_back("tmp:ws_param");
     main.outputSlots.push_back("tmp:ws_param");
+    // Chunk-entry state slices per value tile, then each tile's dS.
+    std::string vw = "min(BV, " + str(p.P) + ")" + (p.normalize ? " + 1" : "");
     main.workspaces.push_back(
         {"ws_state", "f32",
-         {"B", "H", "cdiv(T, C)", str(p.N * p.F),
-          str(p.P + (p.normalize ? 1 : 0))}});
+         {"B", "H", "cdiv(T, C) + 1", nv, str(p.N * p.F), vw}});
     main.programs.push_back({"bwd", "ScanBwdProgram", {"1", "H", "B"}});
-    main.keys = {"C", "NUM_WARPS", "STAGES"};
+    main.keys = {"C", "BV", "NUM_WARPS", "STAGES"};
     KernelDesc reduce;
     reduce.templateName = "scan_bwd_param_reduce";
     reduce.slots = {"tmp:ws_param", "dA_log", "ddt_bias", "dW"};
@@ -592,11 +593,14 @@ int64_t catalog::scanFwdFootprint(const ScanParams &p, int64_t C, int64_t BV) {
   return 4 * floats;
 }
 
-int64_t catalog::scanBwdFootprint(const ScanParams &p, int64_t C) {
-  int64_t vw = p.P + (p.normalize ? 1 : 0);
+int64_t catalog::scanBwdFootprint(const ScanParams &p, int64_t C, int64_t BV) {
+  int64_t vw = std::min(BV, p.P) + (p.normalize ? 1 : 0);
   int64_t nf = p.N * p.F;
-  int64_t floats = 2 * nf * vw + C * (2 * p.D + 4 * p.F + 5 * vw) +
-                   4 * C * C + 3 * C * nf;
+  int64_t fw = std::max<int64_t>(p.Fp, 1);
+  // state and dS slices; per-row tiles; C x C tiles; the four C x NF
+  // feature/state products; W and its gradient; the arena header.
+  int64_t floats = 2 * nf * vw + C * (3 * p.D + 6 * p.F + 6 * vw + 12 * p.N) +
+                   6 * C * C + 4 * C * nf + 3 * fw * p.D + 512;
   return 4 * floats;
 }
 
@@ -678,14 +682,15 @@ FailureOr<Plan> catalog::planGroup(FusedOp group, const GroupInfo &info,
 
   if (role == "scan_bwd") {
     plan.strategy = "bwd";
-    plan.keys = {"C", "NUM_WARPS", "STAGES"};
-    for (int64_t c : chunks) {
-      if (!fits(scanBwdFootprint(p, c)))
-        continue;
-      for (int64_t w : warps)
-        for (int64_t s : stages)
-          plan.configs.push_back({c, w, s});
-    }
+    plan.keys = {"C", "BV", "NUM_WARPS", "STAGES"};
+    for (int64_t c : chunks)
+      for (int64_t bv : tiles) {
+        if (!fits(scanBwdFootprint(p, c, bv)))
+          continue;
+        for (int64_t w : warps)
+          for (int64_t s : stages)
+            plan.configs.push_back({c, bv, w, s});
+      }
   } else if (role == "decode") {
     plan.strategy = "decode";
     plan.keys = {"BV", "NUM_WARPS", "STAGES"};
@@ -727,9 +732,10 @@ FailureOr<Plan> catalog::planGroup(FusedOp group, const GroupInfo &info,
     return failure();
   }
 
-  // Default: the op's chunk (else the largest fitting chunk below it, else
-  // the smallest fitting one), the largest value tile <= 64 that fits, 4
-  // warps, 2 stages.
+  // Default: for the backward, a configuration that fits smem-budget when
+  // one does; then the op's chunk (else the largest fitting chunk below it,
+  // else the smallest fitting one), the largest value tile <= 64 that fits,
+  // 4 warps, 2 stages.
   auto keyIndex = [&](StringRef key) -> int {
     for (auto [i, k] : llvm::enumerate(plan.keys))
       if (k == key)
@@ -740,6 +746,11 @@ FailureOr<Plan> catalog::planGroup(FusedOp group, const GroupInfo &info,
       si = keyIndex("STAGES");
   auto score = [&](const std::vector<int64_t> &cfg) {
     int64_t s = 0;
+    // The backward's space is bounded by bwd-budget (the CPU has room);
+    // its default must also fit a GPU block (smem-budget) when any does.
+    if (role == "scan_bwd" &&
+        scanBwdFootprint(p, cfg[ci], cfg[bi]) <= options.smemBudget)
+      s += 10000000;
     if (ci >= 0) {
       int64_t c = cfg[ci];
       s += c == info.chunk ? 1000000

@@ -128,7 +128,10 @@ FailureOr<Plan> planGroup(FusedOp group, const GroupInfo &info,
 
 /// On-chip bytes of one program (estimates from docs/templates.md).
 int64_t scanFwdFootprint(const ScanParams &p, int64_t C, int64_t BV);
-int64_t scanBwdFootprint(const ScanParams &p, int64_t C);
+/// The backward holds one value tile of BV columns at a time; its estimate
+/// is fitted (conservatively) to the CUDA arena peaks the emulation test
+/// measures (tests/unit/cuda_templates, ArenaBudgetOfGpuPresets).
+int64_t scanBwdFootprint(const ScanParams &p, int64_t C, int64_t BV);
 int64_t attnFootprint(const AttnParams &p, int64_t BM, int64_t BN,
                       bool backward);
 

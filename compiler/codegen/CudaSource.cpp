@@ -38,8 +38,11 @@ void emitCudaWrapper(const KernelInfo &kernel, const ProgramInfo &program,
   os << "// grid (" << program.grid[0] << ", " << program.grid[1] << ", "
      << program.grid[2] << "), block " << program.threads
      << " threads, dynamic smem " << smem << " bytes\n";
+  // Minimum one block per SM: the tile arena rarely leaves room for more,
+  // and without it ptxas caps registers for occupancy it cannot have
+  // (the backward spilled at 168 registers).
   os << "extern \"C\" __global__ void __launch_bounds__(32 * "
-        "IDA_CFG_NUM_WARPS)\n"
+        "IDA_CFG_NUM_WARPS, 1)\n"
      << program.symbol << "(IdaKernelArgs args) {\n"
      << "  using Prog = " << programType(program) << ";\n";
   if (helper.empty())

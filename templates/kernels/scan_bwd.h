@@ -3,11 +3,16 @@
 // Backward of the fused scan (prologue + chunked scan + normalize), two
 // kernels:
 //
-//   1 ScanBwdProgram            grid (1, H, B), one program per (b, h) with
-//     the whole value width on chip (dgamma, dbeta and dloga sum over all
-//     value columns). It first walks the chunks forward and saves every
-//     chunk-entry state to ws_state, then walks them in reverse carrying dS
-//     (the gradient w.r.t. the state leaving the chunk) on chip:
+//   1 ScanBwdProgram            grid (1, H, B), one program per (b, h).
+//     dgamma, dbeta and dloga sum over all value columns, so the program
+//     owns every value column of its head, but holds only one value tile of
+//     BV columns on chip at a time (NVT = ceil(P / BV) tiles): it first walks
+//     the chunks forward once per tile and saves every chunk-entry state
+//     slice to ws_state, then walks them in reverse; per chunk it runs the
+//     tile-local part for each value tile (carrying that tile's dS, the
+//     gradient w.r.t. the state leaving the chunk, through ws_state when
+//     NVT > 1, on chip when NVT = 1) and accumulates the per-row gradients
+//     (all linear in the value columns' cotangents), then finishes the chunk:
 //       intra  dA = dY V^T, dQK = dA o M, dM = dA o QK  (C x C)
 //       inter  dQ += sum_n gamma e^L S[n] dY, dgamma += e^L Q^T S[n] dY
 //       state  dK, dV from dS; dS <- e^{L_C} dS + sum_n (gamma e^L Q)^T dY
@@ -16,6 +21,9 @@
 //     With normalize, y = u / (z + eps) is recomputed and the cotangent of
 //     the augmented value tile [u, z] is [dy/(z+eps), -dy.y/(z+eps)], after
 //     which the normalizer is just one more value column (Z = S with ones).
+//     Each value tile carries its own copy of the z column; its cotangent
+//     sums dy.y over that tile's columns only, and the copies' gradients
+//     add up to the whole (dZ_T enters tile 0, dZ0 is their sum).
 //   2 ScanBwdParamReduceProgram grid (H, 1, 1): sums the per-(b, h) parameter
 //     partials over b in a fixed order (deterministic, no atomics).
 //
@@ -23,7 +31,8 @@
 //   0..9  as ScanFwdBuf (q k v dt g A_log dt_bias W S0 Z0)
 //   10 dy [B,T,H,P]  11 dS_T [B,H,N,F,P]  12 dZ_T [B,H,N,F]
 //   13 dq  14 dk  15 dv  16 ddt  17 dg  18 dS0  19 dZ0   (shapes of inputs)
-//   20 ws_state [B, H, NC, N*F, VW]   (fp32, VW = P + normalize)
+//   20 ws_state [B, H, NC + 1, NVT, N*F, VW]  (fp32, VW = min(BV, P) + normalize;
+//      chunk-entry state slices, then one dS slice per value tile)
 //   21 ws_param [B, H, N + 1 + Fp*D]  (fp32: dA_log | ddt_bias | dW partials)
 // Buffers of kernel 2: 0 ws_param, 1 dA_log [H,N], 2 ddt_bias [H], 3 dW [H,Fp,D].
 //
@@ -66,19 +75,21 @@ template <class P, class BCfg> struct ScanBwdTiles {
   Tile<C, D> dx;
   Tile<FW, D> dW;
   Tile<1, 1> dbias;
+  Tile<NF, 1> zsum; // dZ0 summed over value tiles
   FeatureBwdScratch<C, D, FW> fb;
 };
 
 template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
-  using BCfg = Config<Cfg::C, P::P>; // the whole value width per program
+  using BCfg = Config<Cfg::C, Cfg::BV>; // one value tile on chip at a time
   using Sh = ScanShape<P, BCfg>;
   using Tiles = ScanBwdTiles<P, BCfg>;
   using PL = ScanBwdParamLayout<P>;
   static constexpr int C = Sh::C, D = P::D, F = P::F, N = P::N;
   static constexpr int VW = Sh::VW, NF = Sh::NF, FW = Sh::FW, ZC = Sh::ZCOL;
+  static constexpr int NVT = Sh::num_vtiles();
 
   static int64_t ws_state_elems(int64_t B, int64_t T, int64_t H) {
-    return B * H * Sh::num_chunks(T) * (int64_t)NF * VW;
+    return B * H * (Sh::num_chunks(T) + 1) * NVT * (int64_t)NF * VW;
   }
   static int64_t ws_param_elems(int64_t B, int64_t H) { return PL::ws_param_elems(B, H); }
   static void grid(const IdaKernelArgs &a, int64_t g[3]) {
@@ -87,9 +98,13 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
     g[2] = a.B;
   }
 
-  static IDA_DEVICE float *state_slot(const IdaKernelArgs &a, int64_t b, int64_t h, int64_t ci) {
+  /// State slice entering chunk ci of value tile vt; ci = NC holds the
+  /// tile's dS between chunks.
+  static IDA_DEVICE float *state_slot(const IdaKernelArgs &a, int64_t b, int64_t h, int64_t ci,
+                                      int64_t vt) {
     float *ws = (float *)a.buffers[ScanBwdBuf::ws_state];
-    return ws + ((b * a.H + h) * Sh::num_chunks(a.T) + ci) * (int64_t)NF * VW;
+    const int64_t slots = Sh::num_chunks(a.T) + 1;
+    return ws + (((b * a.H + h) * slots + ci) * NVT + vt) * (int64_t)NF * VW;
   }
 
   static IDA_DEVICE void run(const IdaKernelArgs &a, int64_t, int64_t h, int64_t b) {
@@ -99,37 +114,76 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
     load_head_params<P, FW>(ctx, s.hp, a, ScanFwdBuf::A_log, ScanFwdBuf::dt_bias,
                             ScanFwdBuf::W, h);
     const int64_t nc = Sh::num_chunks(a.T);
-    const ChunkPos c0 = chunk_pos<P, BCfg>(a, b, h, 0, 0);
 
-    // 1. Forward walk: save the state entering every chunk.
-    load_state<P, BCfg>(ctx, t.state, P::has_S0 ? (const float *)a.buffers[ScanFwdBuf::S0] : nullptr,
-                        P::has_S0 ? (const float *)a.buffers[ScanFwdBuf::Z0] : nullptr, c0, a.H);
-    for (int64_t ci = 0; ci < nc; ++ci) {
-      store(ctx, t.state, state_slot(a, b, h, ci), VW, NF);
-      if (ci + 1 < nc) {
-        load_chunk<P, BCfg>(ctx, s, a, chunk_pos<P, BCfg>(a, b, h, ci, 0), /*need_q=*/false);
-        chunk_transition<P, BCfg>(ctx, s);
-        chunk_advance<P, BCfg>(ctx, s, t.state);
+    // 1. Forward walks, one per value tile: save the state entering every chunk.
+    IDA_NO_UNROLL for (int vt = 0; vt < NVT; ++vt) {
+      const ChunkPos c0 = chunk_pos<P, BCfg>(a, b, h, 0, vt);
+      load_state<P, BCfg>(ctx, t.state,
+                          P::has_S0 ? (const float *)a.buffers[ScanFwdBuf::S0] : nullptr,
+                          P::has_S0 ? (const float *)a.buffers[ScanFwdBuf::Z0] : nullptr, c0,
+                          a.H);
+      for (int64_t ci = 0; ci < nc; ++ci) {
+        store(ctx, t.state, state_slot(a, b, h, ci, vt), VW, NF);
+        if (ci + 1 < nc) {
+          load_chunk<P, BCfg>(ctx, s, a, chunk_pos<P, BCfg>(a, b, h, ci, vt), /*need_q=*/false);
+          chunk_transition<P, BCfg>(ctx, s);
+          chunk_advance<P, BCfg>(ctx, s, t.state);
+        }
       }
     }
 
-    // 2. Reverse walk carrying dS.
-    load_state<P, BCfg>(ctx, t.dS, (const float *)a.buffers[ScanBwdBuf::dS_T],
-                        (const float *)a.buffers[ScanBwdBuf::dZ_T], c0, a.H);
+    // 2. Reverse walk; dS_T (and dZ_T, into tile 0's z column) seeds each tile.
+    IDA_NO_UNROLL for (int vt = 0; vt < NVT; ++vt) {
+      load_state<P, BCfg>(ctx, t.dS, (const float *)a.buffers[ScanBwdBuf::dS_T],
+                          vt == 0 ? (const float *)a.buffers[ScanBwdBuf::dZ_T] : nullptr,
+                          chunk_pos<P, BCfg>(a, b, h, 0, vt), a.H);
+      if constexpr (NVT > 1)
+        store(ctx, t.dS, state_slot(a, b, h, nc, vt), VW, NF);
+    }
     fill(ctx, t.dlam, 0.0f);
     fill(ctx, t.dbias, 0.0f);
     fill(ctx, t.dW, 0.0f);
     for (int64_t ci = nc - 1; ci >= 0; --ci) {
-      const ChunkPos c = chunk_pos<P, BCfg>(a, b, h, ci, 0);
-      load_chunk<P, BCfg>(ctx, s, a, c, /*need_q=*/true);
-      load(ctx, t.state, state_slot(a, b, h, ci), VW, NF);
-      chunk_backward(ctx, t, a, c);
+      fill(ctx, t.dQ, 0.0f);
+      fill(ctx, t.dK, 0.0f);
+      fill(ctx, t.dgam, 0.0f);
+      fill(ctx, t.dbeta, 0.0f);
+      fill(ctx, t.dL, 0.0f);
+      fill(ctx, t.dg, 0.0f); // the direct dloga terms until chunk_finish
+      IDA_NO_UNROLL for (int vt = 0; vt < NVT; ++vt) {
+        const ChunkPos c = chunk_pos<P, BCfg>(a, b, h, ci, vt);
+        load_chunk<P, BCfg>(ctx, s, a, c, /*need_q=*/true);
+        load(ctx, t.state, state_slot(a, b, h, ci, vt), VW, NF);
+        if constexpr (NVT > 1)
+          load(ctx, t.dS, state_slot(a, b, h, nc, vt), VW, NF);
+        tile_backward(ctx, t, a, c);
+        if constexpr (NVT > 1)
+          store(ctx, t.dS, state_slot(a, b, h, nc, vt), VW, NF);
+      }
+      chunk_finish(ctx, t, a, chunk_pos<P, BCfg>(a, b, h, ci, 0));
     }
 
-    // 3. Gradients of the initial state and parameter partials.
+    // 3. Gradients of the initial state (dZ0: the sum of the tiles' z
+    // columns, stored with tile 0) and parameter partials.
     if constexpr (P::has_S0) {
-      store_state<P, BCfg>(ctx, t.dS, (float *)a.buffers[ScanBwdBuf::dS0],
-                           (float *)a.buffers[ScanBwdBuf::dZ0], c0, a.H);
+      if constexpr (NVT == 1) {
+        store_state<P, BCfg>(ctx, t.dS, (float *)a.buffers[ScanBwdBuf::dS0],
+                             (float *)a.buffers[ScanBwdBuf::dZ0], chunk_pos<P, BCfg>(a, b, h, 0, 0),
+                             a.H);
+      } else {
+        fill(ctx, t.zsum, 0.0f);
+        IDA_NO_UNROLL for (int vt = NVT - 1; vt >= 0; --vt) {
+          load(ctx, t.dS, state_slot(a, b, h, nc, vt), VW, NF);
+          if constexpr (P::normalize) {
+            map_idx(ctx, t.zsum, [&](int r, int) { return t.zsum(r, 0) + t.dS(r, ZC); });
+            if (vt == 0)
+              map_idx(ctx, t.dS, [&](int r, int j) { return j == ZC ? t.zsum(r, 0) : t.dS(r, j); });
+          }
+          store_state<P, BCfg>(ctx, t.dS, (float *)a.buffers[ScanBwdBuf::dS0],
+                               (float *)a.buffers[ScanBwdBuf::dZ0],
+                               chunk_pos<P, BCfg>(a, b, h, 0, vt), a.H);
+        }
+      }
     }
     float *wp = (float *)a.buffers[ScanBwdBuf::ws_param] + (b * a.H + h) * PL::elems;
     map_idx(ctx, t.dlam, [&](int, int n) { return t.dlam(0, n) * s.hp.lambda(0, n); });
@@ -139,10 +193,12 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
       store(ctx, t.dW, wp + PL::off_W, D, P::Fp);
   }
 
-  /// Gradients of one chunk; on exit t.dS is the gradient w.r.t. the state
-  /// entering the chunk.
-  static IDA_DEVICE void chunk_backward(TileCtx &ctx, Tiles &t, const IdaKernelArgs &a,
-                                        const ChunkPos &c) {
+  /// The part of one chunk's backward that one value tile contributes:
+  /// stores its dv columns, adds to the per-row accumulators (dQ, dK,
+  /// dgam, dbeta, dL, and the direct dloga terms in dg), and on exit t.dS
+  /// is the tile's gradient w.r.t. the state entering the chunk.
+  static IDA_DEVICE void tile_backward(TileCtx &ctx, Tiles &t, const IdaKernelArgs &a,
+                                       const ChunkPos &c) {
     using T = typename P::in_t;
     ChunkTiles<P, BCfg> &s = t.s;
     const int64_t H = a.H;
@@ -150,13 +206,13 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
 
     // Output cotangent on the augmented value tile [u, z].
     const T *dy = (const T *)a.buffers[ScanBwdBuf::dy];
-    load(ctx, t.dY, dy + row_offset(a, c, P::P), H * P::P, nv, P::P);
+    load(ctx, t.dY, dy + row_offset(a, c, P::P) + c.v0, H * P::P, nv, c.vvalid);
     if constexpr (P::normalize) {
       chunk_output<P, BCfg>(ctx, s, t.state); // y in s.Y, z in column ZC
       map_idx(ctx, t.r1, [&](int i, int) { return 1.0f / (s.Y(i, ZC) + 1e-6f); });
       map_idx(ctx, t.r2, [&](int i, int) {
         float acc = 0.0f;
-        for (int j = 0; j < P::P; ++j)
+        for (int j = 0; j < Sh::BV; ++j) // this tile's columns (padding: dY = 0)
           acc += t.dY(i, j) * s.Y(i, j);
         return -acc * t.r1(i, 0);
       });
@@ -171,8 +227,8 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
     map_idx(ctx, s.A, [&](int i, int j) { return t.QK(i, j) * t.M(i, j); });
     mm_nt(ctx, t.dA, t.dY, s.V);
     map_idx(ctx, t.X, [&](int i, int j) { return t.dA(i, j) * t.M(i, j); }); // dQK
-    mm_nn(ctx, t.dQ, t.X, s.K);
-    mm_tn(ctx, t.dK, t.X, s.Q);
+    mm_nn(ctx, t.dQ, t.X, s.K, /*accumulate=*/true);
+    mm_tn(ctx, t.dK, t.X, s.Q, /*accumulate=*/true);
     mm_tn(ctx, t.dV, s.A, t.dY);
     map_idx(ctx, t.X, [&](int i, int j) { return j <= i ? t.dA(i, j) * t.QK(i, j) : 0.0f; }); // dM
     // Per basis n, with Y_ij = dM_ij E_ijn (j <= i):
@@ -184,7 +240,6 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
     // and the fp32 rounding of those cancelling terms is what limited dA_log
     // and ddt_bias to ~4e-5 relative error. t.M and t.QK are free here.
     Tile<C, N> &dla = t.dg; // direct dloga terms; dg is written last
-    fill(ctx, dla, 0.0f);
     for (int n = 0; n < N; ++n) {
       map_idx(ctx, t.M, [&](int i, int j) {
         return j <= i ? t.X(i, j) * fast_exp(s.L(i, n) - s.Lt(n, j)) : 0.0f;
@@ -192,7 +247,7 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
       map_idx(ctx, t.dgam, [&](int i, int m) {
         if (m != n)
           return t.dgam(i, m);
-        float acc = 0.0f;
+        float acc = t.dgam(i, n);
         for (int j = 0; j < C; ++j)
           acc += t.M(i, j) * s.beta(j, 0);
         return acc;
@@ -210,14 +265,14 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
       map_idx(ctx, dla, [&](int u, int m) {
         if (m != n)
           return dla(u, m);
-        float acc = 0.0f;
+        float acc = dla(u, n);
         for (int j = 0; j < C; ++j)
           acc += j < u ? t.QK(u, j) : 0.0f;
         return acc;
       });
     }
     map_idx(ctx, t.dbeta, [&](int j, int) {
-      float acc = 0.0f;
+      float acc = t.dbeta(j, 0);
       for (int n = 0; n < N; ++n)
         acc += t.hh(j, n);
       return acc;
@@ -240,7 +295,7 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
       return acc * fast_exp(s.L(i, n));
     });
     map_idx(ctx, t.dgam, [&](int i, int n) { return t.dgam(i, n) + t.hh(i, n); });
-    map_idx(ctx, t.dL, [&](int i, int n) { return s.gam(i, n) * t.hh(i, n); }); // dL_i, i >= u
+    map_idx(ctx, t.dL, [&](int i, int n) { return t.dL(i, n) + s.gam(i, n) * t.hh(i, n); }); // on L_i
 
     // State path: S_next = e^{L_C} S + sum_j beta_j e^{L_C - L_j} K_j V_j^T.
     map_idx(ctx, s.dec, [&](int, int n) { return fast_exp(s.L(C - 1, n)); });
@@ -286,6 +341,19 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
     // dS entering the chunk.
     scale_row_blocks<F>(ctx, t.dS, s.dec);
     mm_tn(ctx, t.dS, s.cat, t.dY, /*accumulate=*/true);
+    store(ctx, t.dV, (typename P::in_t *)a.buffers[ScanBwdBuf::dv] + row_offset(a, c, P::P) + c.v0,
+          H * P::P, nv, c.vvalid);
+  }
+
+  /// The rest of one chunk's backward, once its value tiles are summed:
+  /// dloga, the step and decay parameters, basis weights and phi.
+  static IDA_DEVICE void chunk_finish(TileCtx &ctx, Tiles &t, const IdaKernelArgs &a,
+                                      const ChunkPos &c) {
+    using T = typename P::in_t;
+    ChunkTiles<P, BCfg> &s = t.s;
+    const int64_t H = a.H;
+    const int nv = c.nvalid;
+    Tile<C, N> &dla = t.dg;
 
     // Decay and step: L = cumsum(loga), so terms on L_i reach every u <= i;
     // loga = -beta lambda; beta = softplus(dt + bias), softplus' = 1 - e^{-beta}.
@@ -320,7 +388,6 @@ template <class P, class Cfg = IdaMacroConfig> struct ScanBwdProgram {
     load(ctx, s.x, k + row_offset(a, c, D), H * D, nv);
     feature_bwd<P, C, FW>(ctx, t.dx, t.dK, s.x, s.K, s.hp.W, t.dW, t.fb);
     store(ctx, t.dx, (T *)a.buffers[ScanBwdBuf::dk] + row_offset(a, c, D), H * D, nv);
-    store(ctx, t.dV, (T *)a.buffers[ScanBwdBuf::dv] + row_offset(a, c, P::P), H * P::P, nv, P::P);
     store(ctx, t.dbeta, (T *)a.buffers[ScanBwdBuf::ddt] + row_offset(a, c, 1), H, nv);
     if (T *dg = (T *)a.buffers[ScanBwdBuf::dg]) // may be null for uniform
       store(ctx, t.dg, dg + row_offset(a, c, N), H * N, nv);

@@ -146,12 +146,21 @@ inline std::vector<ScanPreset> gpuCheckPresets() {
   std::vector<ScanPreset> v;
   {
     // The flagship: elu1, N=4, D=P=64, softmax basis, with S0. Its backward
-    // keeps two [N*F, P] fp32 states on chip (2 x 66 KB) and does not fit
-    // in 227 KB at any chunk length: checked on preset "elu1-n4-d64p32".
+    // holds one value tile of the [N*F, P] states at a time; at C = 32,
+    // BV = 64 it does not fit in 227 KB, so it runs as the next preset's.
     ScanPreset p;
     p.name = "elu1-n4-d64";
     p.backward = false;
     p.attention = true;
+    v.push_back(p);
+  }
+  {
+    // The flagship's backward at the compiler's default for it (ida-plan:
+    // C = 16, BV = 32, two value tiles; about 185 KB of arena).
+    ScanPreset p;
+    p.name = "elu1-n4-d64-bwd";
+    p.C = 16;
+    p.BV = 32;
     v.push_back(p);
   }
   {

@@ -518,7 +518,6 @@ void checkBackward(Gpu &g, CompiledKernel &k, const ScanPreset &p, bool bf16, in
   const ref::Gradients gr = ref::backward(cfg, in, ct);
   ScanBufs b = uploadScan(g, p, in, bf16);
   const Sizes s = sizes(p, T, p.C);
-  const int64_t VWb = p.P + (p.normalize ? 1 : 0);
   const int64_t pElems = p.N + 1 + (int64_t)p.Fp * p.D;
   DBuf dy = upload(g, ct.dy, bf16);
   DBuf dST = upload(g, *ct.dS_T, false);
@@ -530,7 +529,8 @@ void checkBackward(Gpu &g, CompiledKernel &k, const ScanPreset &p, bool bf16, in
        dg = outBuf(g, in.g.numel(), bf16);
   DBuf dS0 = outBuf(g, B * H * s.NF * p.P, false);
   DBuf dZ0 = outBuf(g, p.normalize ? B * H * s.NF : 1, false);
-  DBuf wsS = zeroBuf(g, B * H * s.NC * s.NF * VWb);
+  // Entry-state slices per chunk and value tile, then each tile's dS.
+  DBuf wsS = zeroBuf(g, B * H * (s.NC + 1) * s.NV * s.NF * s.VW);
   DBuf wsP = zeroBuf(g, B * H * pElems);
   DBuf dA = outBuf(g, H * p.N, false), dbias = outBuf(g, H, false);
   DBuf dW = outBuf(g, p.Fp > 0 ? H * p.Fp * p.D : 1, false);

@@ -32,6 +32,8 @@
 /// Storage class of tiles a program declares. CPU: a local of the program's
 /// thread (64-byte aligned by the Tile type itself); CUDA: __shared__.
 #define IDA_SHARED
+/// Keeps a loop over whole program phases rolled (matters on CUDA only).
+#define IDA_NO_UNROLL
 #define IDA_RESTRICT __restrict__
 
 namespace idat {

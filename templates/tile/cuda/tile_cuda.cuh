@@ -48,6 +48,9 @@
 /// Storage class of tiles a program declares: empty on CUDA, because tiles
 /// are handles into the block's dynamic shared-memory arena (see above).
 #define IDA_SHARED
+/// Before a loop whose body is a whole program phase (e.g. the backward's
+/// value tiles): unrolling it only multiplies live ranges (ptxas spilled).
+#define IDA_NO_UNROLL _Pragma("unroll 1")
 #define IDA_RESTRICT __restrict__
 /// Helpers shared by host code and programs (ScanShape::num_chunks, ...).
 #define IDA_HOST_DEVICE __host__ __device__

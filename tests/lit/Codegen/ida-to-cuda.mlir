@@ -20,7 +20,7 @@
 // CHECK-NEXT:   a.buffers[13] = in.buffers[9];  {{ *}}// @ws_state
 // CHECK-NEXT:   a.buffers[14] = in.buffers[10]; {{ *}}// @ws_decay
 // CHECK:      // grid (cdiv(T, C) * cdiv(8, BV), H, B), block 32 * NUM_WARPS threads, dynamic smem 232448 bytes
-// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(32 * IDA_CFG_NUM_WARPS)
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(32 * IDA_CFG_NUM_WARPS, 1)
 // CHECK-NEXT: forward_scan_fwd_twopass_0_chunk_states(IdaKernelArgs args) {
 // CHECK-NEXT:   using Prog = idak::ScanChunkStatesProgram<IdaGenParams>;
 // CHECK-NEXT:   Prog::run(ida_gen_args(args), blockIdx.x, blockIdx.y, blockIdx.z);

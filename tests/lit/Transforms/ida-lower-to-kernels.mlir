@@ -42,8 +42,8 @@ func.func @fwd(%q: tensor<?x?x4x16xbf16>, %k: tensor<?x?x4x16xbf16>, %v: tensor<
 // per-(b, h) partials; the backward's state checkpoints are a workspace.
 // CHECK-LABEL: ida.kernel @bwd_scan_bwd_0
 // CHECK-SAME: args = ["q_1", "k_1", "v_1", "dt_1", "g_1", "A_log", "dt_bias", "", "S0", "", "dy", "", "", "dq", "dk", "dv", "ddt", "dg", "dS0", "", "@ws_state", "tmp_ws_param"]
-// CHECK-SAME: keys = ["C", "NUM_WARPS", "STAGES"]
-// CHECK-SAME: template_name = "scan_bwd", workspaces = [{dtype = "f32", name = "ws_state", shape = ["B", "H", "cdiv(T, C)", "16", "8"]}]
+// CHECK-SAME: keys = ["C", "BV", "NUM_WARPS", "STAGES"]
+// CHECK-SAME: template_name = "scan_bwd", workspaces = [{dtype = "f32", name = "ws_state", shape = ["B", "H", "cdiv(T, C) + 1", "cdiv(8, BV)", "16", "min(BV, 8)"]}]
 // CHECK-LABEL: ida.kernel @bwd_scan_bwd_param_reduce_0
 // CHECK-SAME: args = ["tmp_ws_param", "dA_log", "ddt_bias"]
 // CHECK-SAME: programs = [{grid = ["H", "1", "1"], program = "ScanBwdParamReduceProgram", smem = "0", symbol = "bwd_scan_bwd_param_reduce_0_reduce", threads = "128"}], space = {configs = {{\[\[}}]], keys = []}

@@ -42,7 +42,7 @@
 // LINEAR-SAME: normalize = true
 // LINEAR: func.func @linear(
 // LINEAR: ida.kernel @linear_vjp_scan_bwd_0
-// LINEAR-SAME: workspaces = [{dtype = "f32", name = "ws_state", shape = ["B", "H", "cdiv(T, C)", "64", "65"]}]
+// LINEAR-SAME: workspaces = [{dtype = "f32", name = "ws_state", shape = ["B", "H", "cdiv(T, C) + 1", "cdiv(64, BV)", "64", "min(BV, 64) + 1"]}]
 // LINEAR: func.func @linear_vjp(
 
 // RETNET: ida.kernel @retnet_scan_fwd_onepass_0

@@ -1,6 +1,16 @@
 // RUN: ida-opt %s --ida-decompose --ida-fuse --ida-plan | FileCheck %s
 // RUN: ida-opt %s --ida-decompose --ida-fuse --ida-plan="strategy=twopass chunks=32" | FileCheck %s --check-prefix=TWO
 // RUN: ida-opt %s --ida-decompose --ida-fuse --ida-plan="smem-budget=150000" | FileCheck %s --check-prefix=SMALL
+// RUN: ida-opt %S/../../../examples/presets/ida.mlir --ida-decompose --ida-autodiff --ida-fuse --ida-plan | FileCheck %s --check-prefix=BWD
+
+// The backward of the ida preset (N = 4, D = P = 64): its space is bounded
+// by bwd-budget (4 MB: the CPU has room), but its default must fit a GPU
+// block (smem-budget), which at N*F = 256 takes chunk 16 and value tiles of
+// 32 columns (the op's chunk 64 does not fit at any value tile).
+// BWD-LABEL: func.func @ida_vjp
+// BWD: ida.fused "scan_bwd"
+// BWD-SAME: plan = {default = {BV = 32 : i64, C = 16 : i64, NUM_WARPS = 4 : i64, STAGES = 2 : i64}
+// BWD-SAME: keys = ["C", "BV", "NUM_WARPS", "STAGES"]}, strategy = "bwd"}
 
 // A small state (N*F*P = 8192): onepass; the default keeps the op's chunk
 // (48, added to the candidates), BV = P = 64 that fits, 4 warps, 2 stages.

@@ -350,6 +350,8 @@ TEST(IDA_EMU_SUITE, ArenaBudgetOfGpuPresets) {
   // tests/gpu/GpuCheckSource.h gpuCheckPresets(), same order.
   checkScanArena<Params<64, 64, 0, 4, 64, IDA_FEATURE_ELU1, IDA_BASIS_SOFTMAX, false>,
                  Config<32, 64>>("elu1-n4-d64", false);
+  checkScanArena<Params<64, 64, 0, 4, 64, IDA_FEATURE_ELU1, IDA_BASIS_SOFTMAX, false>,
+                 Config<16, 32>>("elu1-n4-d64-bwd", true);
   checkScanArena<Params<64, 64, 0, 4, 32, IDA_FEATURE_ELU1, IDA_BASIS_SOFTMAX, false>,
                  Config<16, 32>>("elu1-n4-d64p32", true);
   checkScanArena<Params<64, 64, 0, 1, 64, IDA_FEATURE_IDENTITY, IDA_BASIS_UNIFORM, false>,

@@ -20,3 +20,13 @@ TEST(ScanBackward, Elu1NormalizeSigmoid) {
   checkScanBackward<Elu1Norm, Config<16, 64>>(2, 65, 2, true, true, 601);
   checkScanBackward<Elu1Norm, Config<32, 64>>(1, 40, 2, false, false, 602);
 }
+
+// One value tile on chip at a time: BV < P, exact (12 = 3 x 4) and ragged
+// (12 = 5 + 5 + 2, and 8 = 3 + 3 + 2 with normalize, whose z column each tile
+// carries and whose dZ0 sums the tiles' copies).
+TEST(ScanBackward, ValueTiles) {
+  checkScanBackward<Elu1, Config<16, 4>>(2, 65, 2, true, true, 611);
+  checkScanBackward<Elu1, Config<16, 5>>(1, 40, 2, true, false, 612);
+  checkScanBackward<Elu1Norm, Config<16, 3>>(2, 65, 2, true, true, 613);
+  checkScanBackward<Elu1Norm, Config<8, 3>>(1, 17, 1, false, false, 614);
+}
