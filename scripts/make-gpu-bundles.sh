@@ -17,7 +17,7 @@
 # codegen adds: wrappers, argument remapping, IdaGenParams, grids, smem. Cases
 # per bundle: forward at T in {1, 200} (with S0), forward_vjp at T = 65 (S0 and
 # dS_T given), one decode step. Tolerances: fp32 1e-5 (parameter gradients
-# 3e-5), bf16 inputs 1e-2 (spec §9).
+# included), bf16 inputs 1e-2 (spec §9).
 #
 # On the GPU machine (needs an ida-run built with CUDA; e.g. carried from
 # build*/bin):
@@ -134,7 +134,7 @@ for bundle in sorted(p for p in out.iterdir() if (p / "manifest.json").exists())
     r = rounded({**inp, **cot})
     want = ref.backward(opts, r, r["dy"], r.get("dS_T"), r.get("dZ_T"))
     write_case(bundle, f"vjp-T{T}", "forward_vjp", {**inp, **cot}, want, tol,
-               param_tol=None if low else 3e-5)
+               param_tol=None)
     step = make_inputs(rng, opts, B=B, T=1, H=H, D=D, P=P, N=p["N"], with_state=True)
     S, Z = step.pop("S0"), step.pop("Z0", None)
     y, S1, Z1 = ref.decode_step(opts, rounded(step), S.copy(), None if Z is None else Z.copy())

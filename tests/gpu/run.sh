@@ -18,6 +18,16 @@
 #   IDA_GPU_CHECK_ALLOW_NO_GPU  1: exit 0 with a SKIP message when there is no
 #                               CUDA device (dry runs on CPU-only machines)
 #   IDA_GPU_CHECK_ARGS          extra arguments (--quick, --preset NAME)
+#   IDA_RUN                     an ida-run built with CUDA (e.g. carried from
+#                               this machine's build); default: build one
+#
+# Then, when gpu-bundles/ exists (scripts/make-gpu-bundles.sh writes it on a
+# machine with the compiler), the bundle stage: the runtime without the
+# compiler (-DIDA_ENABLE_COMPILER=OFF; it needs CLI11 and nlohmann-json,
+# else set IDA_RUN) runs every case of every bundle with `ida-run --target
+# cuda` against the float64 reference (gpu-bundles/check.py), and, where
+# PyTorch imports, benchmarks/gpu_baselines.py records the GPU baselines
+# (docs/performance.md) into $OUT/gpu_baselines.json (not part of the status).
 # Exit status: 0 all checks passed (or skipped with ALLOW_NO_GPU=1), 1 a
 # check failed, 2 the build failed, 3 no CUDA device.
 set -uo pipefail
@@ -48,5 +58,36 @@ echo "== ida_gpu_check ${IDA_GPU_CHECK_ARGS:-}"
 # shellcheck disable=SC2086
 "$BUILD/ida_gpu_check" --log "$LOGDIR/gpu_check.log" ${IDA_GPU_CHECK_ARGS:-} 2>&1 | tee "$LOGDIR/gpu_check.out"
 rc=${PIPESTATUS[0]}
+
+if [ -f "$ROOT/gpu-bundles/check.py" ] && [ "$rc" -ne 3 ] &&
+   ! grep -q "^SKIP: no CUDA device" "$LOGDIR/gpu_check.out"; then
+  idarun="${IDA_RUN:-}"
+  if [ -z "$idarun" ]; then
+    RT="$ROOT/build-gpurt"
+    echo "== runtime for the bundles ($RT, no compiler)"
+    if { cmake -S "$ROOT" -B "$RT" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release \
+           -DIDA_ENABLE_COMPILER=OFF -DIDA_ENABLE_TESTS=OFF -DIDA_ENABLE_PYTHON=OFF \
+           -DCMAKE_DISABLE_FIND_PACKAGE_MLIR=TRUE -DCMAKE_DISABLE_FIND_PACKAGE_LLVM=TRUE &&
+         cmake --build "$RT" -j "$JOBS" --target ida-run; } >"$LOGDIR/build-runtime.log" 2>&1; then
+      idarun="$RT/bin/ida-run"
+    else
+      tail -20 "$LOGDIR/build-runtime.log"
+      echo "FAIL: the runtime did not build (log: $LOGDIR/build-runtime.log); set IDA_RUN"
+      [ "$rc" -eq 0 ] && rc=2
+    fi
+  fi
+  if [ -n "$idarun" ]; then
+    echo "== bundles: gpu-bundles/check.py with $idarun"
+    python3 "$ROOT/gpu-bundles/check.py" --ida-run "$idarun" --target cuda --jobs 4 2>&1 |
+      tee "$LOGDIR/bundles.out"
+    brc=${PIPESTATUS[0]}
+    [ "$brc" -ne 0 ] && [ "$rc" -eq 0 ] && rc=1
+  fi
+  if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+    echo "== GPU baselines (benchmarks/gpu_baselines.py)"
+    python3 "$ROOT/benchmarks/gpu_baselines.py" --json "$LOGDIR/gpu_baselines.json" 2>&1 |
+      tee "$LOGDIR/gpu_baselines.out" | tail -30
+  fi
+fi
 echo "== done in $(( $(date +%s) - start )) s, exit $rc (logs: $LOGDIR)"
 exit $rc
