@@ -8,6 +8,7 @@
 #   gpu-bundles/<preset>-<dtype>/check/<case>/in/*.npy, ref/*.npy, case.json
 #                                            fresh random inputs and the float64
 #                                            numpy reference (tests/python)
+#   gpu-bundles/py-tiny/                     a tiny layer for tests/gpu/python_torch_check.py
 #   gpu-bundles/check.py                     runs every case with
 #                                            `ida-run --target cuda` and compares
 #                                            (pure Python, no numpy needed)
@@ -51,6 +52,11 @@ for entry in "${presets[@]}"; do
     "$idac" $flags --dtype "$dtype" --target all -q -o "$out/$name-$dtype" 2>/dev/null
   done
 done
+# A tiny layer for tests/gpu/python_torch_check.py (gradcheck in float64 on
+# the GPU evaluates the Jacobian column by column, so it must be small);
+# check.py runs its cases too.
+"$idac" --preset ida --basis 2 --chunk 4 --heads 2 --head-dim 3 --value-dim 2 \
+  --target all -q -o "$out/py-tiny"
 
 "$PYTHON" - "$out" "$root/tests/python" <<'EOF'
 """Random inputs and float64 references for every bundle under OUT."""

@@ -26,8 +26,12 @@
 # compiler (-DIDA_ENABLE_COMPILER=OFF; it needs CLI11 and nlohmann-json,
 # else set IDA_RUN) runs every case of every bundle with `ida-run --target
 # cuda` against the float64 reference (gpu-bundles/check.py), and, where
-# PyTorch imports, benchmarks/gpu_baselines.py records the GPU baselines
-# (docs/performance.md) into $OUT/gpu_baselines.json (not part of the status).
+# PyTorch with CUDA imports, the Python package's CUDA/DLPack path and
+# torch.autograd.gradcheck (tests/gpu/python_torch_check.py on the bundle
+# gpu-bundles/py-tiny; the package is built when pybind11 imports, or give
+# IDA_PYTHON_DIR), then benchmarks/gpu_baselines.py records the GPU
+# baselines (docs/performance.md) into $OUT/gpu_baselines.json (not part of
+# the status).
 # Exit status: 0 all checks passed (or skipped with ALLOW_NO_GPU=1), 1 a
 # check failed, 2 the build failed, 3 no CUDA device.
 set -uo pipefail
@@ -65,10 +69,14 @@ if [ -f "$ROOT/gpu-bundles/check.py" ] && [ "$rc" -ne 3 ] &&
   if [ -z "$idarun" ]; then
     RT="$ROOT/build-gpurt"
     echo "== runtime for the bundles ($RT, no compiler)"
+    # The Python package too where pybind11 is there (for the torch check).
+    PY=OFF TARGETS=(ida-run)
+    if python3 -c "import pybind11" 2>/dev/null; then PY=ON TARGETS+=(ida_python); fi
     if { cmake -S "$ROOT" -B "$RT" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release \
-           -DIDA_ENABLE_COMPILER=OFF -DIDA_ENABLE_TESTS=OFF -DIDA_ENABLE_PYTHON=OFF \
+           -DIDA_ENABLE_COMPILER=OFF -DIDA_ENABLE_TESTS=OFF -DIDA_ENABLE_PYTHON=$PY \
+           -DPython3_EXECUTABLE="$(command -v python3)" \
            -DCMAKE_DISABLE_FIND_PACKAGE_MLIR=TRUE -DCMAKE_DISABLE_FIND_PACKAGE_LLVM=TRUE &&
-         cmake --build "$RT" -j "$JOBS" --target ida-run; } >"$LOGDIR/build-runtime.log" 2>&1; then
+         cmake --build "$RT" -j "$JOBS" --target "${TARGETS[@]}"; } >"$LOGDIR/build-runtime.log" 2>&1; then
       idarun="$RT/bin/ida-run"
     else
       tail -20 "$LOGDIR/build-runtime.log"
@@ -84,6 +92,14 @@ if [ -f "$ROOT/gpu-bundles/check.py" ] && [ "$rc" -ne 3 ] &&
     [ "$brc" -ne 0 ] && [ "$rc" -eq 0 ] && rc=1
   fi
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+    pypkg="${IDA_PYTHON_DIR:-$ROOT/build-gpurt/python}"
+    if [ -d "$pypkg/ida" ] && [ -d "$ROOT/gpu-bundles/py-tiny" ]; then
+      echo "== Python package on CUDA tensors + gradcheck (tests/gpu/python_torch_check.py)"
+      PYTHONPATH="$pypkg" python3 "$ROOT/tests/gpu/python_torch_check.py" \
+        --bundle "$ROOT/gpu-bundles/py-tiny" 2>&1 | tee "$LOGDIR/python_torch.out"
+      prc=${PIPESTATUS[0]}
+      [ "$prc" -ne 0 ] && [ "$rc" -eq 0 ] && rc=1
+    fi
     echo "== GPU baselines (benchmarks/gpu_baselines.py)"
     python3 "$ROOT/benchmarks/gpu_baselines.py" --json "$LOGDIR/gpu_baselines.json" 2>&1 |
       tee "$LOGDIR/gpu_baselines.out" | tail -30
