@@ -63,7 +63,7 @@ def test_tiny_run_records_every_implementation(tmp_path):
     # The preset bundle was written into the cache by idac.
     cache = bench_env(tmp_path)["IDA_CACHE_DIR"]
     bundles = d["settings"]["bundles"]
-    assert len(bundles) == 1 and bundles[0].startswith(os.path.join(cache, "bench"))
+    assert len(bundles) == 1 and bundles[0].startswith(os.path.join(cache, "bundles"))
 
     seen = set()
     for rec in d["records"]:

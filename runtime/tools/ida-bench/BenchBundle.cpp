@@ -1,21 +1,11 @@
 //===- runtime/tools/ida-bench/BenchBundle.cpp - presets to benchmark -----===//
 #include "runtime/tools/ida-bench/BenchBundle.h"
 
-#include "runtime/support/Env.h"
+#include "runtime/bundle/IdacBundle.h"
 #include "runtime/support/Error.h"
 #include "runtime/support/File.h"
-#include "runtime/support/Process.h"
-#include "runtime/support/Sha256.h"
 
 #include <nlohmann/json.hpp>
-
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <climits>
-#include <cstdio>
-#include <filesystem>
-#include <system_error>
 
 namespace ida::benchtool {
 
@@ -89,76 +79,18 @@ std::vector<std::string> defaultPresetFlags() {
           "--head-dim", "64",      "--value-dim", "64"};
 }
 
-namespace {
-
-std::string selfDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0)
-    return "";
-  std::string path(buf, size_t(n));
-  return path.substr(0, path.rfind('/'));
-}
-
-bool isExecutable(const std::string &path) {
-  return access(path.c_str(), X_OK) == 0;
-}
-
-} // namespace
-
 std::string findIdac() {
-  if (auto env = env::get("IDA_IDAC")) {
-    if (!isExecutable(*env))
-      throw Error("IDA_IDAC='" + *env + "' is not an executable");
-    return *env;
-  }
-  std::string beside = selfDir() + "/idac";
-  if (isExecutable(beside))
-    return beside;
-  std::string onPath = resolveProgram("idac");
-  if (onPath != "idac" && isExecutable(onPath))
-    return onPath;
-  throw Error("idac not found (set IDA_IDAC, build it next to ida-bench, or "
-              "put it on PATH), or give bundles with --bundle DIR");
+  std::string idac = ida::findIdac(selfExecutableDir());
+  if (idac.empty())
+    throw Error("idac not found (set IDA_IDAC, build it next to ida-bench, or "
+                "put it on PATH), or give bundles with --bundle DIR");
+  return idac;
 }
 
 std::string presetBundle(const std::vector<std::string> &flags) {
-  const std::string idac = findIdac();
-  // The key covers the flags and the exact idac binary: a rebuilt compiler
-  // (new templates) must not reuse bundles written by the old one.
-  struct stat st {};
-  stat(idac.c_str(), &st);
-  std::string keyText = "ida-bench-preset/1\n" + resolveProgram(idac) + "\n" +
-                        std::to_string(st.st_size) + "\n" +
-                        std::to_string(st.st_mtime) + "\n";
-  for (const std::string &f : flags)
-    keyText += f + "\n";
-  const std::string root = env::cacheDir() + "/bench";
-  const std::string dir = root + "/" + sha256Hex(keyText).substr(0, 16);
-  struct stat existing {};
-  if (stat((dir + "/manifest.json").c_str(), &existing) == 0)
-    return dir;
-
-  makeDirs(root);
-  // Written elsewhere, then renamed into place: a concurrent ida-bench sees
-  // either no bundle or a whole one.
-  const std::string tmp = uniqueTempPath(dir);
-  std::vector<std::string> argv = {idac, "--preset"};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.insert(argv.end(), {"-q", "-o", tmp});
-  env::log("writing the preset bundle: " + shellQuote(argv));
-  ProcessResult r = runProcess(argv);
-  if (r.exitCode != 0)
-    throw Error("idac failed (exit code " + std::to_string(r.exitCode) +
-                "): " + shellQuote(argv) + "\n" + r.output);
-  if (std::rename(tmp.c_str(), dir.c_str()) != 0) {
-    // Another process won the race; its bundle is the same.
-    std::error_code ignored;
-    std::filesystem::remove_all(tmp, ignored);
-    if (stat((dir + "/manifest.json").c_str(), &existing) != 0)
-      throw FileError("cannot move the bundle '" + tmp + "' to '" + dir + "'");
-  }
-  return dir;
+  std::vector<std::string> args = {"--preset"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return idacBundle(findIdac(), args).dir;
 }
 
 } // namespace ida::benchtool

@@ -4,8 +4,9 @@
 // `x-preset` member says which problem the kernels solve (feature map, N, F,
 // D, P, basis weights, normalize, chunk), which the float64 reference and the
 // unfused baseline need. A bundle is either given as a directory or written
-// by idac from preset flags into $IDA_CACHE_DIR/bench/<key>/ (the key hashes
-// the flags and the idac binary, so a rebuilt idac writes a fresh bundle).
+// by idac from preset flags into the bundle cache of
+// runtime/bundle/IdacBundle.h (keyed by the flags and the idac binary, so a
+// rebuilt idac writes a fresh bundle).
 //
 // idac is looked up as $IDA_IDAC, then next to the ida-bench executable (the
 // build's bin/), then on PATH.

@@ -12,7 +12,7 @@
 // runtime/reference (the yardstick of every implementation's error) and the
 // unfused fp32 chunked baseline of runtime/bench, with the machine's
 // ceilings measured in the same run. Without --bundle/--preset it measures
-// issue #10's default preset (written by idac into $IDA_CACHE_DIR/bench/).
+// issue #10's default preset (written by idac into $IDA_CACHE_DIR/bundles/).
 // Errors: one line on stderr, exit 1 (2 for usage); exit 1 as well, after
 // the table and JSON are written, when an implementation disagrees with the
 // reference beyond the tolerance. docs/performance.md explains the counts.
@@ -395,7 +395,7 @@ int run(int argc, char **argv) {
   app.add_option(
       "--preset", o.presets,
       "idac preset flags, e.g. \"--mixer ssm --basis 8\" (repeatable; "
-      "written once into $IDA_CACHE_DIR/bench)");
+      "written once into $IDA_CACHE_DIR/bundles)");
   app.add_option("--shape,-s", o.shapes,
                  "B,T,H (repeatable; default 2,2048,4)");
   app.add_option("--target", o.target, "cpu, cuda or auto")

@@ -111,14 +111,13 @@ CoreChoice chooseCore(const Args &a, const nn::MixerConfig &mx) {
     c.bundleDir = a.bundle;
     c.bundleOrigin = "given with --bundle";
   } else {
-    const std::string idac = nn::findIdac(nn::selfExecutableDir());
+    const std::string idac = findIdac(selfExecutableDir());
     if (idac.empty())
       throw std::invalid_argument(
           "the bundle core needs a bundle, and idac (the IDA compiler) was not "
           "found next to ida-train, in $IDA_IDAC or on PATH: pass --bundle DIR "
           "(from idac --preset ...) or use --core reference");
-    nn::PresetBundle pb =
-        nn::presetBundle(idac, nn::presetArgs(mx, nn::presetSourceTargets(a.target)));
+    IdacBundle pb = idacBundle(idac, nn::presetArgs(mx, nn::presetSourceTargets(a.target)));
     c.bundleDir = pb.dir;
     c.bundleOrigin = pb.generated ? "compiled now by " + idac : "from the cache";
   }

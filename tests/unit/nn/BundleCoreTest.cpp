@@ -57,7 +57,7 @@ MixerConfig mixer(MixerKind kind, ref::FeatureKind feature, int64_t N,
 }
 
 std::shared_ptr<MixerBundle> open(const MixerConfig &cfg) {
-  PresetBundle pb = presetBundle(idacPath(), presetArgs(cfg, "cpu"));
+  IdacBundle pb = idacBundle(idacPath(), presetArgs(cfg, "cpu"));
   auto mb = std::make_shared<MixerBundle>(pb.dir, "cpu", /*autotune=*/false);
   mb->checkMatches(cfg);
   return mb;
