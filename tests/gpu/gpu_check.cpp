@@ -25,6 +25,7 @@
 #include "tests/gpu/GpuCheckSource.h"
 
 #include "runtime/backend/cuda/CudaDevice.h"
+#include "runtime/reference/RandomArrays.h"
 #include "runtime/reference/Reference.h"
 #include "runtime/support/Error.h"
 
@@ -93,27 +94,7 @@ void roundTo(ref::Array &a, bool bf16) {
     x = bf16 ? (double)fromBf16(toBf16((float)x)) : (double)(float)x;
 }
 
-class Random {
-public:
-  explicit Random(uint64_t seed) : gen_(seed) {}
-  ref::Array normal(std::vector<int64_t> shape, double mean = 0.0, double sd = 1.0) {
-    ref::Array a(std::move(shape));
-    std::normal_distribution<double> d(mean, sd);
-    for (double &x : a.data)
-      x = d(gen_);
-    return a;
-  }
-  ref::Array uniform(std::vector<int64_t> shape, double lo, double hi) {
-    ref::Array a(std::move(shape));
-    std::uniform_real_distribution<double> d(lo, hi);
-    for (double &x : a.data)
-      x = d(gen_);
-    return a;
-  }
-
-private:
-  std::mt19937_64 gen_;
-};
+using Random = ref::RandomArrays;
 
 ref::Config refConfig(const ScanPreset &p) {
   static const ref::FeatureKind kinds[] = {

@@ -1,6 +1,7 @@
 //===- runtime/tools/ida-bench/Workload.cpp - inputs, counts, agreement ---===//
 #include "runtime/tools/ida-bench/Workload.h"
 
+#include "runtime/reference/RandomArrays.h"
 #include "runtime/support/Error.h"
 
 #include <algorithm>
@@ -78,28 +79,7 @@ void roundTo(DType dtype, ref::Array &a) {
   a.data = Tensor::fromDoubles(dtype, a.shape, a.data).toDoubles();
 }
 
-class Draw {
-public:
-  explicit Draw(uint64_t seed) : gen_(seed) {}
-  ref::Array normal(std::vector<int64_t> shape, double mean = 0,
-                    double spread = 1) {
-    ref::Array a(std::move(shape));
-    for (double &x : a.data)
-      x = mean + spread * normal_(gen_);
-    return a;
-  }
-  ref::Array uniform(std::vector<int64_t> shape, double lo, double hi) {
-    ref::Array a(std::move(shape));
-    std::uniform_real_distribution<double> u(lo, hi);
-    for (double &x : a.data)
-      x = u(gen_);
-    return a;
-  }
-
-private:
-  std::mt19937_64 gen_;
-  std::normal_distribution<double> normal_{0.0, 1.0};
-};
+using Draw = ref::RandomArrays;
 
 } // namespace
 

@@ -10,6 +10,7 @@
 #define IDA_TESTS_UNIT_TEMPLATES_TEMPLATETESTSUPPORT_H
 
 #include "tests/unit/templates/TemplateIncludes.h"
+#include "runtime/reference/RandomArrays.h"
 #include "runtime/reference/Reference.h"
 
 #include <gtest/gtest.h>
@@ -49,27 +50,7 @@ template <class P> ref::Config refConfig() {
   return c;
 }
 
-class Random {
-public:
-  explicit Random(uint64_t seed) : gen_(seed) {}
-  ref::Array normal(std::vector<int64_t> shape, double mean = 0.0, double sd = 1.0) {
-    ref::Array a(std::move(shape));
-    std::normal_distribution<double> d(mean, sd);
-    for (double &x : a.data)
-      x = d(gen_);
-    return a;
-  }
-  ref::Array uniform(std::vector<int64_t> shape, double lo, double hi) {
-    ref::Array a(std::move(shape));
-    std::uniform_real_distribution<double> d(lo, hi);
-    for (double &x : a.data)
-      x = d(gen_);
-    return a;
-  }
-
-private:
-  std::mt19937_64 gen_;
-};
+using Random = ref::RandomArrays;
 
 /// Fresh random inputs. With normalize, features are kept positive-ish so the
 /// denominator is well conditioned (positive Z0 and shifted q, k for the
