@@ -34,6 +34,13 @@ std::string catalog::dtypeName(Type type) {
 
 static std::string str(int64_t value) { return std::to_string(value); }
 
+bool catalog::usesMma(const GroupInfo &info) {
+  if (info.role == "decode")
+    return false;
+  Type inT = info.role.rfind("softmax", 0) == 0 ? info.attn.inT : info.scan.inT;
+  return inT.isBF16() || inT.isF16();
+}
+
 namespace {
 
 /// Reads the ops of one group; errors are emitted at the offending op.
@@ -440,6 +447,8 @@ std::vector<KernelDesc> catalog::kernelsFor(const GroupInfo &info,
       k.programs.push_back({"fwd", "ScanFwdOnePassProgram", {nv, "H", "B"}});
       k.keys = {"STRATEGY", "C", "BV", "NUM_WARPS", "STAGES"};
     }
+    if (usesMma(info))
+      k.keys.push_back("MMA");
     kernels.push_back(std::move(k));
     return kernels;
   }
@@ -458,6 +467,8 @@ std::vector<KernelDesc> catalog::kernelsFor(const GroupInfo &info,
          {"B", "H", "cdiv(T, C) + 1", nv, str(p.N * p.F), vw}});
     main.programs.push_back({"bwd", "ScanBwdProgram", {"1", "H", "B"}});
     main.keys = {"C", "BV", "NUM_WARPS", "STAGES"};
+    if (usesMma(info))
+      main.keys.push_back("MMA");
     KernelDesc reduce;
     reduce.templateName = "scan_bwd_param_reduce";
     reduce.slots = {"tmp:ws_param", "dA_log", "ddt_bias", "dW"};
@@ -473,6 +484,8 @@ std::vector<KernelDesc> catalog::kernelsFor(const GroupInfo &info,
   fwd.programs.push_back(
       {"fwd", "SoftmaxAttnFwdProgram", {"cdiv(T, BM)", "H", "B"}});
   fwd.keys = {"BM", "BN", "NUM_WARPS", "STAGES"};
+  if (usesMma(info))
+    fwd.keys.push_back("MMA");
   if (role == "softmax_attn_fwd") {
     fwd.slots = {"q", "k", "v", "y", "lse"};
     fwd.outputSlots = {"y", "lse"};
@@ -612,8 +625,25 @@ int64_t catalog::attnFootprint(const AttnParams &p, int64_t BM, int64_t BN,
   return 4 * floats;
 }
 
-FailureOr<Plan> catalog::planGroup(FusedOp group, const GroupInfo &info,
-                                   const SpaceOptions &options) {
+/// Appends the MMA key to a planned space (usesMma): every row once with
+/// the split-bf16 tensor-core path (2) and once with fp32 matmuls (0, a
+/// choice for the tuner), the default with 2. The single-bf16 path (1) is
+/// left out: its parameter gradients miss the bf16 tolerance.
+static void addMmaKey(Plan &plan) {
+  plan.keys.push_back("MMA");
+  std::vector<std::vector<int64_t>> configs;
+  for (const std::vector<int64_t> &config : plan.configs)
+    for (int64_t mma : {0, 2}) {
+      configs.push_back(config);
+      configs.back().push_back(mma);
+    }
+  plan.configs = std::move(configs);
+  plan.defaultConfig.push_back(2);
+}
+
+/// The space of every key but MMA, and its default.
+static FailureOr<Plan> planGroupWithoutMma(FusedOp group, const GroupInfo &info,
+                                           const SpaceOptions &options) {
   Plan plan;
   StringRef role = info.role;
   const ScanParams &p = info.scan;
@@ -769,5 +799,13 @@ FailureOr<Plan> catalog::planGroup(FusedOp group, const GroupInfo &info,
       plan.configs, [&](const auto &a, const auto &b) {
         return score(a) < score(b);
       });
+  return plan;
+}
+
+FailureOr<Plan> catalog::planGroup(FusedOp group, const GroupInfo &info,
+                                   const SpaceOptions &options) {
+  FailureOr<Plan> plan = planGroupWithoutMma(group, info, options);
+  if (succeeded(plan) && usesMma(info))
+    addMmaKey(*plan);
   return plan;
 }

@@ -88,6 +88,15 @@ struct KernelDesc {
   std::vector<std::string> keys;
 };
 
+/// Whether a group's kernels have the tuning key MMA (IDA_CFG_MMA of
+/// tile/cuda/tile_cuda.cuh, docs/cuda.md "Tensor cores"): groups with bf16
+/// or f16 inputs, whose accuracy budget the split-bf16 tensor-core path
+/// (MMA=2, their default) meets; fp32 groups keep fp32 matmuls (the macro's
+/// default 0, no key). Not decode: one token (C = 1) gives no product the
+/// mma shape. The CPU tile API never reads the macro, so the key is inert
+/// there (the autotuner collapses it like NUM_WARPS).
+bool usesMma(const GroupInfo &info);
+
 /// The kernels (in launch order) that implement a planned group with
 /// `strategy`. Slots named `tmp:<name>` are host-level temporaries shared
 /// between the kernels of the group (e.g. the softmax forward's y and lse

@@ -449,7 +449,7 @@ public:
     return result;
   }
 
-  /// Kernel choices of the last run() (not of run_dlpack).
+  /// Kernel choices of the last run() or run_dlpack() of this launcher.
   py::list lastChoices() {
     py::list out;
     for (const ida::KernelChoice &c : launcher().lastChoices()) {
@@ -491,7 +491,6 @@ public:
 
     std::vector<ImportedTensor> imported;
     std::map<std::string, ida::Tensor> views; // shape/dtype for the binder
-    std::map<std::string, void *> pointers;
     for (auto &[name, obj] : resolveInputs(entry, inputs)) {
       const ida::BufferSpec &spec = m.buffer(name);
       std::string label = logicalName(entry, name);
@@ -544,7 +543,6 @@ public:
       }
       void *ptr = static_cast<char *>(t.data) + t.byte_offset;
       views.emplace(name, ida::Tensor::view(ptr, spec.dtype, shape));
-      pointers[name] = ptr;
     }
 
     ida::RunOptions options;
@@ -560,7 +558,7 @@ public:
       for (const ida::StepSpec &step : entry.steps)
         (void)l.bundle().source(step.kernel, "cuda");
       ida::Bindings dims = ida::bindEntryInputs(m, entry, refs);
-      std::map<std::string, ida::DeviceBuffer> temps;
+      std::map<std::string, ida::DeviceSpan> spans;
       for (const std::string &name : entry.outputs) {
         const ida::BufferSpec &b = m.buffer(name);
         auto data = std::make_shared<DeviceArrayData>();
@@ -572,27 +570,13 @@ public:
         size_t bytes =
             size_t(ida::shapeNumel(data->shape)) * ida::dtypeSize(b.dtype);
         data->buffer = device.allocate(bytes);
-        device.fillZero(data->buffer.get(), bytes);
-        pointers[name] = data->buffer.get();
+        spans[name] = ida::DeviceSpan{data->buffer.get(), bytes};
         outputs[name] = data;
       }
-      for (const std::string &name : entry.temps) {
-        const ida::BufferSpec &b = m.buffer(name);
-        ida::Shape shape =
-            ida::evalShape(b.shape, dims, "temp '" + name + "'");
-        size_t bytes = size_t(ida::shapeNumel(shape)) * ida::dtypeSize(b.dtype);
-        ida::DeviceBuffer buf = device.allocate(bytes);
-        device.fillZero(buf.get(), bytes);
-        pointers[name] = buf.get();
-        temps[name] = std::move(buf);
-      }
-      for (const ida::StepSpec &step : entry.steps) {
-        const ida::KernelSpec &k = m.kernel(step.kernel);
-        ida::KernelChoice choice = l.chooseConfig(entry, k, dims, options);
-        l.launchKernel(k.name, choice.config, dims, pointers);
-      }
-      // Outputs are complete (and inputs no longer read) when this returns.
-      device.synchronize();
+      // Temps, launches, the wait and the launch-status check (a
+      // configuration whose tiles did not fit is an ida.Error naming it);
+      // outputs are complete and inputs no longer read when this returns.
+      l.runOnDevice(entryName, refs, spans, options);
     }
     imported.clear();
     py::dict result;

@@ -7,8 +7,11 @@
 // one thread block of 32 * IDA_CFG_NUM_WARPS threads per program instance,
 // blockIdx = program id. The tiles live in the dynamic shared-memory arena
 // of tile/cuda/tile_cuda.cuh; a launch that gives them too little memory
-// traps (a launch failure the runtime reports) instead of returning the
-// garbage the arena's fallback would compute.
+// makes every block record what it needed in the module's ida_arena_status
+// and exit, which the runtime reports as an ArenaOverflowError (the context
+// survives). After run() the wrapper records the block's arena peak there
+// too (idat::ida_cuda_arena_record_peak), so the runtime knows what each
+// configuration needs (CompiledKernel::arenaPeak).
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,10 +53,7 @@ void emitCudaWrapper(const KernelInfo &kernel, const ProgramInfo &program,
   else
     os << "  Prog::run(" << helper
        << "(args), blockIdx.x, blockIdx.y, blockIdx.z);\n";
-  os << "  if (idat::ida_cuda_arena_peak() > "
-        "idat::detail::dynamic_smem_size())\n"
-        "    __trap(); // the tiles needed more dynamic shared memory than "
-        "the launch gave\n"
+  os << "  idat::ida_cuda_arena_record_peak();\n"
         "}\n\n";
 }
 

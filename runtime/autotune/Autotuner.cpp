@@ -171,6 +171,12 @@ std::string firstLine(const std::string &text) {
   return text.substr(0, text.find('\n'));
 }
 
+/// The pruning reason of a configuration whose tiles did not fit.
+std::string arenaReason(const ArenaOverflowError &e) {
+  return "shared-memory arena: needs >= " + std::to_string(e.needBytes()) +
+         " bytes, block has " + std::to_string(e.availableBytes());
+}
+
 double medianOf(std::vector<double> v) {
   if (v.empty())
     return -1;
@@ -949,6 +955,11 @@ TuneReport Autotuner::search(const Bundle &bundle, const KernelSpec &kernel,
       bench.reset(p);
       bench.launch(p, 0);
       device.synchronize();
+      // CUDA: a configuration whose tiles do not fit its dynamic shared
+      // memory has left without computing; the device is fine, the
+      // candidate is pruned and the search goes on.
+      compiled->checkLaunches();
+      c.arenaBytes = compiled->arenaPeak();
       auto out = bench.read();
       if (!haveBaseline) {
         baseline = std::move(out);
@@ -977,10 +988,15 @@ TuneReport Autotuner::search(const Bundle &bundle, const KernelSpec &kernel,
         times.push_back(t);
         total += t;
       }
+      compiled->checkLaunches(); // the timed launches too
       c.medianMs = medianOf(times);
       c.repeats = int(times.size());
       c.status = "ok";
       ++stats_.timedConfigs;
+    } catch (const ArenaOverflowError &e) {
+      c.status = "pruned";
+      c.reason = arenaReason(e);
+      c.medianMs = -1;
     } catch (const Error &e) {
       c.status = "failed";
       c.reason = "launch failed: " + firstLine(e.what());
@@ -1048,8 +1064,9 @@ std::shared_ptr<ConfigSelector> defaultSelector(Target target) {
   TunerOptions options = TunerOptions::fromEnv();
   if (options.mode == TunerOptions::Mode::Off)
     return nullptr;
-  // Searching on CUDA is opt-in until kernels export their arena size (see
-  // the header): records are still used, a miss takes the manifest default.
+  // Searching on CUDA stays opt-in until a GPU session has run one with the
+  // arena-overflow pruning (see the header): records are still used, a miss
+  // takes the manifest default.
   if (target == Target::Cuda && !env::get("IDA_AUTOTUNE"))
     options.mode = TunerOptions::Mode::Cached;
   static std::mutex m;

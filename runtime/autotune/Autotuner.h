@@ -12,8 +12,11 @@
 //      launch expressions never use collapse into one);
 //   2. pruning: launch expressions that cannot be evaluated, threads per
 //      block / shared memory / grid over the device's limits, configs that
-//      fail to compile, and (CUDA) configs whose compiled register use or
-//      static shared memory exceed the limits -- each with its reason;
+//      fail to compile, (CUDA) configs whose compiled register use or
+//      static shared memory exceed the limits, and (CUDA, after the first
+//      launch) configs whose tiles did not fit the launch's dynamic shared
+//      memory ("shared-memory arena: needs >= N bytes, block has M"; the
+//      blocks exit and the context survives) -- each with its reason;
 //   3. output check: every survivor runs once on the same pseudo-random
 //      inputs; the first valid one is the baseline and any candidate whose
 //      outputs differ from it beyond the tolerance is rejected;
@@ -118,6 +121,9 @@ struct Candidate {
   std::string reason;
   double medianMs = -1;
   int repeats = 0;
+  /// CUDA: the tile-arena peak its launches measured (bytes of dynamic
+  /// shared memory per block), -1 when unknown.
+  int64_t arenaBytes = -1;
 };
 
 /// A search (or, when fromRecords, what the records say).
@@ -195,10 +201,11 @@ private:
 
 /// The selector Launcher::open (and ida-run) install: one process-wide
 /// Autotuner from the environment, or nullptr when IDA_AUTOTUNE=0. On CUDA,
-/// with IDA_AUTOTUNE unset, it only reads records (mode Cached): a CUDA
-/// configuration whose tiles do not fit traps and loses the context, and the
-/// tuner cannot yet see a kernel's shared-memory arena to prune those, so a
-/// search there must be asked for with IDA_AUTOTUNE=1 (or ida-tune).
+/// with IDA_AUTOTUNE unset, it only reads records (mode Cached), so a search
+/// there must be asked for with IDA_AUTOTUNE=1 (or ida-tune). A
+/// configuration whose tiles do not fit no longer loses the context (its
+/// blocks exit and the search prunes it), but that path has not yet run on
+/// a GPU; tests/gpu/run.sh exercises it, and the default can follow.
 std::shared_ptr<ConfigSelector> defaultSelector(Target target = Target::Cpu);
 
 } // namespace ida::autotune

@@ -58,6 +58,19 @@ public:
   virtual const std::string &cacheKey() const = 0;
   /// Where the binary lives on disk, if anywhere (for logs).
   virtual std::string binaryPath() const { return ""; }
+
+  /// Reports what the launches issued since the last call left in the
+  /// kernel's status; the caller has synchronised the device (the launcher
+  /// calls it at the synchronisation points it already has, so it never
+  /// waits itself). CUDA: throws ArenaOverflowError when a program's tiles
+  /// did not fit its dynamic shared memory (the device stays usable) and
+  /// updates arenaPeak(). Nothing to report on the CPU.
+  virtual void checkLaunches() {}
+  /// The largest tile-arena peak (bytes of dynamic shared memory, header
+  /// included) a program of this kernel has reached in the launches checked
+  /// so far; -1 when unknown (the CPU, a kernel without the arena status,
+  /// nothing checked yet).
+  virtual int64_t arenaPeak() const { return -1; }
 };
 
 class Device;

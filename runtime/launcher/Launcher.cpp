@@ -7,6 +7,7 @@
 #include "runtime/support/Error.h"
 
 #include <algorithm>
+#include <exception>
 #include <set>
 
 namespace ida {
@@ -260,11 +261,35 @@ void Launcher::launchKernel(const std::string &kernelName, const Config &config,
       continue;
     for (int g = 0; g < 3; ++g)
       args.grid[g] = geom.grid[g];
+    if (std::find(unchecked_.begin(), unchecked_.end(), compiled) ==
+        unchecked_.end())
+      unchecked_.push_back(compiled);
     compiled->launch(p, args, geom);
   }
   // Workspaces are freed on return; the kernels must have finished with them.
-  if (!workspaces.empty())
+  // The wait makes the status check free (nothing more to wait for).
+  if (!workspaces.empty()) {
     device_->synchronize();
+    checkLaunches();
+  }
+}
+
+void Launcher::checkLaunches() {
+  // Every kernel is read even after one reports an overflow, so none is
+  // left to surface in a later, unrelated call; the first is thrown.
+  std::vector<std::shared_ptr<CompiledKernel>> kernels;
+  kernels.swap(unchecked_);
+  std::exception_ptr first;
+  for (const std::shared_ptr<CompiledKernel> &k : kernels) {
+    try {
+      k->checkLaunches();
+    } catch (const ArenaOverflowError &) {
+      if (!first)
+        first = std::current_exception();
+    }
+  }
+  if (first)
+    std::rethrow_exception(first);
 }
 
 TensorMap Launcher::run(const std::string &entryName, const TensorMap &inputs,
@@ -332,6 +357,68 @@ TensorMap Launcher::run(const std::string &entryName, const InputRefs &inputs,
     owned[name] = std::move(buf);
   }
 
+  runSteps(entry, dims, pointers, options);
+  if (!inPlace)
+    for (auto &[name, t] : outputs)
+      device_->copyToHost(t.data(), pointers.at(name), t.nbytes());
+  return outputs;
+}
+
+void Launcher::runOnDevice(const std::string &entryName,
+                           const InputRefs &inputs,
+                           const std::map<std::string, DeviceSpan> &outputs,
+                           const RunOptions &options) {
+  const Manifest &m = bundle_->manifest();
+  const EntrySpec &entry = m.entry(entryName);
+  for (const StepSpec &step : entry.steps)
+    (void)bundle_->source(step.kernel, targetName(device_->target()));
+  Bindings dims = bindEntryInputs(m, entry, inputs);
+
+  std::map<std::string, void *> pointers;
+  for (const std::string &name : entry.inputs) {
+    auto it = inputs.find(name);
+    if (it != inputs.end() && it->second)
+      pointers[name] = const_cast<void *>(it->second->data());
+  }
+  for (const auto &[name, span] : outputs)
+    if (std::find(entry.outputs.begin(), entry.outputs.end(), name) ==
+        entry.outputs.end())
+      throw ArgumentError("entry '" + entryName + "' has no output '" + name +
+                          "'");
+  std::map<std::string, DeviceBuffer> owned;
+  auto scratch = [&](const std::string &name, const char *what) {
+    const BufferSpec &b = m.buffer(name);
+    Shape shape = evalShape(b.shape, dims, std::string(what) + " '" + name + "'");
+    size_t bytes = size_t(shapeNumel(shape)) * dtypeSize(b.dtype);
+    auto given = outputs.find(name);
+    if (given != outputs.end()) {
+      if (given->second.bytes != bytes)
+        throw ArgumentError("output '" + name + "' of entry '" + entryName +
+                            "': " + std::to_string(given->second.bytes) +
+                            " bytes given, " + dtypeName(b.dtype) + " " +
+                            shapeString(shape) + " needs " +
+                            std::to_string(bytes));
+      device_->fillZero(given->second.ptr, bytes);
+      pointers[name] = given->second.ptr;
+      return;
+    }
+    DeviceBuffer buf = device_->allocate(bytes);
+    device_->fillZero(buf.get(), bytes);
+    pointers[name] = buf.get();
+    owned[name] = std::move(buf);
+  };
+  for (const std::string &name : entry.outputs)
+    scratch(name, "output");
+  for (const std::string &name : entry.temps)
+    scratch(name, "temp");
+
+  runSteps(entry, dims, pointers, options);
+}
+
+void Launcher::runSteps(const EntrySpec &entry, const Bindings &dims,
+                        const std::map<std::string, void *> &pointers,
+                        const RunOptions &options) {
+  const Manifest &m = bundle_->manifest();
   lastChoices_.clear();
   for (const StepSpec &step : entry.steps) {
     const KernelSpec &k = m.kernel(step.kernel);
@@ -344,10 +431,7 @@ TensorMap Launcher::run(const std::string &entryName, const InputRefs &inputs,
     lastChoices_.push_back(std::move(choice));
   }
   device_->synchronize();
-  if (!inPlace)
-    for (auto &[name, t] : outputs)
-      device_->copyToHost(t.data(), pointers.at(name), t.nbytes());
-  return outputs;
+  checkLaunches();
 }
 
 } // namespace ida

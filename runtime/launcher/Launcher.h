@@ -18,6 +18,12 @@
 // autotuner (runtime/autotune, docs/autotuning.md) unless IDA_AUTOTUNE=0; a
 // Launcher built with the constructor has none until one is set.
 //
+// Kernel status (CUDA's tile-arena overflow, CompiledKernel::checkLaunches)
+// is read at the synchronisation points the launcher already has: the end
+// of run() and runOnDevice(), and launchKernel() when it waits before
+// freeing workspaces.
+// Callers of launchKernel() that synchronise themselves call checkLaunches().
+//
 // THREADS is a runtime key: compile() leaves it out of the build (one binary
 // serves every value) and a CPU kernel runs its programs with that many
 // threads (the autotuner chooses it on the CPU).
@@ -63,6 +69,12 @@ struct KernelChoice {
 std::string resolveTarget(const Bundle &bundle, const std::string &entry,
                           const std::string &requested);
 
+/// Device memory the caller owns, handed to Launcher::runOnDevice.
+struct DeviceSpan {
+  void *ptr = nullptr;
+  size_t bytes = 0;
+};
+
 class Launcher {
 public:
   Launcher(std::shared_ptr<const Bundle> bundle, std::shared_ptr<Device> device);
@@ -77,6 +89,18 @@ public:
                 const RunOptions &options = {});
   TensorMap run(const std::string &entry, const TensorMap &inputs,
                 const RunOptions &options = {});
+
+  /// Runs `entry` on memory that already lives on this launcher's device
+  /// (the Python package's DLPack path, ida-train's device model): no
+  /// copies. `inputs` are views (Tensor::view over device pointers) that
+  /// give each input's dtype and shape; their data is not read on the host.
+  /// `outputs` names device memory for some outputs, checked against the
+  /// entry's shapes and zeroed here; outputs left out are computed into
+  /// scratch and dropped. Temps are allocated here. Returns once the
+  /// outputs are complete (synchronises). Throws as run().
+  void runOnDevice(const std::string &entry, const InputRefs &inputs,
+                   const std::map<std::string, DeviceSpan> &outputs,
+                   const RunOptions &options = {});
 
   /// The autotuner's hook; nullptr removes it.
   void setConfigSelector(std::shared_ptr<ConfigSelector> selector) {
@@ -103,6 +127,12 @@ public:
                     const Bindings &dims,
                     const std::map<std::string, void *> &buffers);
 
+  /// After the caller synchronised the device: checks the status of every
+  /// kernel launched since the last check (CompiledKernel::checkLaunches),
+  /// throwing e.g. ArenaOverflowError. run() and runOnDevice() do this
+  /// themselves.
+  void checkLaunches();
+
   /// The choices made by the last run(), in step order.
   const std::vector<KernelChoice> &lastChoices() const { return lastChoices_; }
 
@@ -110,6 +140,12 @@ public:
   Device &device() { return *device_; }
 
 private:
+  /// Every step of `entry` with its chosen configuration, then the wait and
+  /// the launch-status check (run() and runOnDevice()).
+  void runSteps(const EntrySpec &entry, const Bindings &dims,
+                const std::map<std::string, void *> &pointers,
+                const RunOptions &options);
+
   std::shared_ptr<const Bundle> bundle_;
   std::shared_ptr<Device> device_;
   std::shared_ptr<ConfigSelector> selector_;
@@ -117,6 +153,8 @@ private:
   std::map<std::pair<std::string, std::string>, std::shared_ptr<CompiledKernel>>
       compiled_;
   std::vector<KernelChoice> lastChoices_;
+  /// Kernels launched since the last checkLaunches(), each once.
+  std::vector<std::shared_ptr<CompiledKernel>> unchecked_;
 };
 
 } // namespace ida

@@ -10,6 +10,7 @@
 #ifndef IDA_RUNTIME_SUPPORT_ERROR_H
 #define IDA_RUNTIME_SUPPORT_ERROR_H
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -64,6 +65,27 @@ public:
 private:
   std::string log_;
   std::string sourcePath_;
+};
+
+/// A CUDA program's tiles did not fit in the dynamic shared memory its launch
+/// gave (docs/cuda.md, "Where tiles live"): its blocks left without
+/// computing, so the outputs of that launch are invalid, but the device is
+/// still usable. needBytes() is a lower bound (the arena top at the
+/// allocation that failed); availableBytes() what the launch gave.
+class ArenaOverflowError : public Error {
+public:
+  ArenaOverflowError(const std::string &message, std::string kernel,
+                     int64_t needBytes, int64_t availableBytes)
+      : Error(message), kernel_(std::move(kernel)), needBytes_(needBytes),
+        availableBytes_(availableBytes) {}
+  const std::string &kernel() const { return kernel_; }
+  int64_t needBytes() const { return needBytes_; }
+  int64_t availableBytes() const { return availableBytes_; }
+
+private:
+  std::string kernel_;
+  int64_t needBytes_;
+  int64_t availableBytes_;
 };
 
 /// The requested device or backend is not available in this build or on

@@ -32,4 +32,21 @@ struct IdaKernelArgs {
   int64_t grid[3];
 };
 
+/// CUDA only: the status of the tile arena (tile/cuda/tile_cuda.cuh), one per
+/// loaded module, at the unmangled device symbol IDA_ARENA_STATUS_SYMBOL, so
+/// the runtime finds it with cuModuleGetGlobal. Zero when the module loads;
+/// kernels only raise its fields (atomicMax).
+struct IdaArenaStatus {
+  /// (bytes the block needed << 32) | bytes the launch gave, of the worst
+  /// block whose tiles did not fit (it left without computing); 0: none since
+  /// the host last cleared it. "Needed" is the arena top at the allocation
+  /// that failed, a lower bound of what the whole program needs.
+  unsigned long long overflow;
+  /// The largest arena peak (bytes of dynamic shared memory, header
+  /// included) of any block that completed.
+  unsigned int peak;
+  unsigned int reserved;
+};
+#define IDA_ARENA_STATUS_SYMBOL "ida_arena_status"
+
 #endif // IDA_TEMPLATES_COMMON_IDA_ABI_H

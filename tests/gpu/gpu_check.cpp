@@ -8,8 +8,10 @@
 //   x {onepass, twopass, backward, softmax attention fwd/bwd} + decode.
 // Prints one table row per check (rel. error ||out-ref||/||ref|| over every
 // output of the check, the worst output named; median time of a few
-// launches, CUDA events; the tile-arena bytes the programs needed) and exits
-// 1 if any check fails, 0 if all pass.
+// launches, CUDA events; the tile-arena bytes the programs needed, from the
+// module's ida_arena_status) and exits 1 if any check fails, 0 if all pass.
+// First, one launch with too little shared memory checks the arena's
+// overflow path: reported as ArenaOverflowError, the context still usable.
 //
 // No GPU: prints "SKIP: no CUDA device (...)" and exits 0 when
 // IDA_GPU_CHECK_ALLOW_NO_GPU=1, else 3.
@@ -258,13 +260,14 @@ bool gExperimental = false; // the checks being run are experimental
 class Checker {
 public:
   Checker(Gpu &g, CompiledKernel &k, const ScanPreset &p, bool bf16)
-      : g_(g), k_(k), p_(p), bf16_(bf16), arena_(zeroBuf(g, 1)) {}
+      : g_(g), k_(k), p_(p), bf16_(bf16), ck_(dynamic_cast<CudaCompiledKernel *>(&k)) {}
 
-  /// Runs `seq` once (arena peak recorded), then `reps` timed times.
+  /// Runs `seq` once, then `reps` timed times. `arena` = the programs' arena
+  /// peak from the module's status (or, when a block ran out of arena, what
+  /// it needed: record() then fails the check).
   double run(std::vector<Launch> seq, unsigned &arena, int reps = 3) {
-    for (Launch &l : seq)
-      l.args.buffers[kArenaSlot] = arena_.ptr();
-    g_.dev->fillZero(arena_.ptr(), 4);
+    if (ck_)
+      ck_->clearArenaStatus();
     auto once = [&] {
       for (const Launch &l : seq) {
         LaunchGeometry geo;
@@ -277,7 +280,8 @@ public:
     };
     once();
     g_.dev->synchronize();
-    g_.dev->copyToHost(&arena, arena_.ptr(), 4);
+    const IdaArenaStatus st = ck_ ? ck_->readArenaStatus() : IdaArenaStatus{};
+    arena = std::max(st.peak, unsigned(st.overflow >> 32));
     std::vector<float> t;
     for (int r = 0; r < reps; ++r)
       t.push_back(g_.dev->timeMs(once));
@@ -298,7 +302,7 @@ private:
   CompiledKernel &k_;
   const ScanPreset &p_;
   bool bf16_;
-  DBuf arena_;
+  CudaCompiledKernel *ck_;
 };
 
 /// fp32 tolerance of the parameter gradients dA_log, ddt_bias, dW: each is
@@ -623,6 +627,64 @@ void checkAttention(Gpu &g, CompiledKernel &k, const ScanPreset &p, bool bf16, i
   }
 }
 
+/// The tile arena's overflow path on the GPU: the onepass program launched
+/// with 8 KB of dynamic shared memory (every preset needs far more) must
+/// exit every block and report an ArenaOverflowError with the bytes needed
+/// and given, and leave the context usable (the checks after this one run
+/// on the same context; a lost context fails them all).
+void checkArenaOverflow(Gpu &g, CompiledKernel &k, const ScanPreset &p) {
+  const int64_t B = 2, T = 65, H = 2;
+  const int small = 8 * 1024;
+  ref::Inputs in = makeInputs(p, B, T, H, false, 4242);
+  ScanBufs b = uploadScan(g, p, in, false);
+  const Sizes s = sizes(p, T, p.C);
+  DBuf y = outBuf(g, B * T * H * p.P, false);
+  DBuf ST = outBuf(g, B * H * s.NF * p.P, false);
+  DBuf ZT = outBuf(g, p.normalize ? B * H * s.NF : 1, false);
+  IdaKernelArgs a;
+  setScanInputs(a, p, b, B, T, H);
+  a.buffers[10] = y.ptr();
+  a.buffers[11] = ST.ptr();
+  a.buffers[12] = p.normalize ? ZT.ptr() : nullptr;
+  LaunchGeometry geo;
+  geo.grid[0] = s.NV;
+  geo.grid[1] = H;
+  geo.grid[2] = B;
+  for (int i = 0; i < 3; ++i)
+    a.grid[i] = geo.grid[i];
+  geo.threads = g.threads;
+  geo.smem = small;
+  Result res;
+  res.preset = p.name;
+  res.kernel = "overflow";
+  res.dtype = "fp32";
+  res.T = T;
+  k.checkLaunches(); // nothing pending from earlier launches
+  Checker c(g, k, p, false);
+  k.launch(c.progIndex(kOnePass), a, geo);
+  g.dev->synchronize(); // throws if the blocks trapped (the context is lost)
+  try {
+    k.checkLaunches();
+    res.note = "no overflow reported with " + std::to_string(small) + " B";
+  } catch (const ArenaOverflowError &e) {
+    res.arena = unsigned(e.needBytes());
+    const bool named = std::string(e.what()).find(progSymbol(kOnePass)) != std::string::npos;
+    res.pass = e.availableBytes() == small && e.needBytes() > small && named;
+    res.note = "reported: needs >= " + std::to_string(e.needBytes()) + " B, given " +
+               std::to_string(e.availableBytes()) + (named ? "" : " (program not named)");
+    if (gLog)
+      std::fprintf(gLog, "  overflow message: %s\n", e.what());
+  }
+  // The context still works: a copy after the exited launch.
+  std::vector<float> back = download(g, y);
+  (void)back;
+  res.note += res.pass ? "; context usable" : "";
+  out("%-24s %-9s %-5s %5ld  %9s %-9s %9s %8.1f  %s  %s\n", res.preset.c_str(),
+      res.kernel.c_str(), res.dtype.c_str(), (long)res.T, "-", "-", "-", res.arena / 1024.0,
+      res.pass ? "PASS" : "FAIL", res.note.c_str());
+  gResults.push_back(res);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -660,7 +722,7 @@ int main(int argc, char **argv) {
       if (!only.empty() && p.name != only)
         continue;
       for (bool bf16 : {false, true}) {
-        if (p.experimental && !bf16)
+        if (p.bf16Only && !bf16)
           continue;
         KernelBuildRequest req;
         req.kernelName = "gpu_check/" + p.name + (bf16 ? "/bf16" : "/fp32");
@@ -727,7 +789,7 @@ int main(int argc, char **argv) {
   std::vector<Build> builds;
   for (const ScanPreset &p : presets)
     for (bool bf16 : {false, true}) {
-      if (p.experimental && !bf16)
+      if (p.bf16Only && !bf16)
         continue;
       Build b;
       b.p = &p;
@@ -788,7 +850,7 @@ int main(int argc, char **argv) {
   out("\n%-24s %-9s %-5s %5s  %9s %-9s %9s %8s  %s\n", "preset", "kernel", "dtype", "T",
       "rel.err", "worst", "ms", "arenaKB", "result");
   uint64_t seed = 1000;
-  bool crashed = false;
+  bool crashed = false, overflowChecked = false;
   for (Build &b : builds) {
     if (!b.kernel)
       continue;
@@ -797,6 +859,10 @@ int main(int argc, char **argv) {
     g.threads = 32 * p.numWarps;
     gExperimental = p.experimental;
     try {
+      if (!overflowChecked && !b.bf16 && !p.experimental) {
+        overflowChecked = true;
+        checkArenaOverflow(g, *b.kernel, p);
+      }
       for (int64_t T : Ts) {
         checkForward(g, *b.kernel, p, b.bf16, T, tol, ++seed);
         if (p.backward)

@@ -6,8 +6,10 @@ source fails with NVRTC's log and the path of the saved source.
 Each case runs NVRTC on a whole bundle (~20 s on 2 cores), so the matrix is
 the presets with distinct kernels (ida, ssm with prf weights, mamba2,
 softmax; linear and retnet instantiate the same templates as mamba2) for
-sm_90 at fp32, and ida and softmax for sm_80 at bf16
-(tests/unit/cuda_templates covers the kernel programs at more shapes).
+sm_90 at fp32, ida and softmax for sm_80 at bf16, and the flagship size for
+sm_90 at bf16 (tests/unit/cuda_templates covers the kernel programs at more
+shapes). bf16 kernels default to the split-bf16 tensor-core matmuls
+(MMA=2), so the bf16 cases check that path.
 """
 import json
 import re
@@ -29,7 +31,7 @@ PRESETS = {
     "softmax": ["--mixer", "softmax"],
 }
 CASES = [(name, "sm_90", "f32") for name in PRESETS] + [
-    ("ida", "sm_80", "bf16"), ("softmax", "sm_80", "bf16")]
+    ("ida", "sm_80", "bf16"), ("softmax", "sm_80", "bf16"), ("ida-d64", "sm_90", "bf16")]
 
 
 def idac_check(tmp_path, name, arch, dtype):
@@ -50,6 +52,17 @@ def test_every_kernel_compiles_without_spills(tmp_path, name, arch, dtype):
     manifest = json.loads((out / "manifest.json").read_text())
     symbols = [p["symbol"] for k in manifest["kernels"].values() for p in k["programs"]]
     assert symbols, "the bundle has no kernels"
+    # Tensor cores: bf16 kernels with matmuls of the mma shape default to
+    # MMA=2 (split bf16), {0, 2} in their space; fp32 kernels have no MMA key.
+    mma = [k for k in manifest["kernels"].values() if "MMA" in k.get("space", {}).get("keys", [])]
+    if dtype == "bf16":
+        assert mma, "no bf16 kernel has the MMA key"
+        for k in mma:
+            assert k["default"]["MMA"] == 2, k["default"]
+            col = k["space"]["keys"].index("MMA")
+            assert {row[col] for row in k["space"]["configs"]} == {0, 2}
+    else:
+        assert not mma, "an fp32 kernel has the MMA key"
     for symbol in symbols:
         # symbol, registers, spill stores, spill loads, stack frame, static smem
         row = re.search(rf"^{re.escape(symbol)}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$",

@@ -130,10 +130,11 @@ CudaCompiledKernel::CudaCompiledKernel(std::shared_ptr<CudaContext> context,
                                        std::shared_ptr<const CudaBinary> binary,
                                        const KernelBuildRequest &request)
     : context_(std::move(context)), binary_(std::move(binary)),
-      kernelName_(request.kernelName), symbols_(request.symbols) {
+      kernelName_(request.kernelName),
+      configLabel_(configLabel(request.config)), symbols_(request.symbols) {
   const CudaDriver &d = context_->drv();
   const std::string label = "kernel '" + kernelName_ + "' [" +
-                            configLabel(request.config) + "]";
+                            configLabel_ + "]";
   context_->makeCurrent();
   CUresult r = d.cuModuleLoadData(&module_, binary_->result.image.c_str());
   if (r != CUDA_SUCCESS)
@@ -158,6 +159,15 @@ CudaCompiledKernel::CudaCompiledKernel(std::shared_ptr<CudaContext> context,
     functions_.push_back(f);
   }
   smemLimit_.assign(functions_.size(), kDefaultDynamicSmem);
+  launchedSmem_.assign(functions_.size(), -1);
+  // Sources from the tile API carry the arena status; others (hand-written
+  // kernels, bundles generated before it existed) simply have none.
+  size_t bytes = 0;
+  CUdeviceptr status = 0;
+  if (d.cuModuleGetGlobal(&status, &bytes, module_, IDA_ARENA_STATUS_SYMBOL) ==
+          CUDA_SUCCESS &&
+      bytes == sizeof(IdaArenaStatus))
+    status_ = status;
 }
 
 CudaCompiledKernel::~CudaCompiledKernel() {
@@ -246,6 +256,94 @@ void CudaCompiledKernel::launch(size_t index, const IdaKernelArgs &args,
                            unsigned(g.smem), context_->stream, kernelParams,
                            nullptr),
           "cuLaunchKernel", where());
+  if (status_) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    launchedSmem_[index] = g.smem;
+  }
+}
+
+IdaArenaStatus CudaCompiledKernel::readArenaStatus() const {
+  IdaArenaStatus s{};
+  if (!status_)
+    return s;
+  const CudaDriver &d = context_->drv();
+  context_->makeCurrent();
+  d.check(d.cuMemcpyDtoHAsync(&s, status_, sizeof s, context_->stream),
+          "cuMemcpyDtoHAsync", "reading the arena status of kernel '" +
+                                   kernelName_ + "'");
+  d.check(d.cuStreamSynchronize(context_->stream), "cuStreamSynchronize",
+          "reading the arena status of kernel '" + kernelName_ +
+              "' (a kernel launched before it may have failed)");
+  return s;
+}
+
+void CudaCompiledKernel::clearArenaStatus() {
+  if (!status_)
+    return;
+  const CudaDriver &d = context_->drv();
+  context_->makeCurrent();
+  d.check(d.cuMemsetD8Async(status_, 0, sizeof(IdaArenaStatus),
+                            context_->stream),
+          "cuMemsetD8Async", "clearing the arena status of kernel '" +
+                                 kernelName_ + "'");
+}
+
+int64_t CudaCompiledKernel::arenaPeak() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return peak_;
+}
+
+void CudaCompiledKernel::checkLaunches() {
+  if (!status_)
+    return;
+  const IdaArenaStatus s = readArenaStatus();
+  std::vector<int64_t> launched(functions_.size(), -1);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    launched.swap(launchedSmem_);
+    if (s.peak > 0 && int64_t(s.peak) > peak_)
+      peak_ = int64_t(s.peak);
+  }
+  if (s.overflow == 0)
+    return;
+  // Cleared on the stream before anything launched after this call, so the
+  // next check reports only new overflows (the peak is a running maximum
+  // and stays).
+  const CudaDriver &d = context_->drv();
+  d.check(d.cuMemsetD8Async(status_, 0, sizeof s.overflow, context_->stream),
+          "cuMemsetD8Async", "clearing the arena overflow of kernel '" +
+                                 kernelName_ + "'");
+  const int64_t need = int64_t(s.overflow >> 32);
+  const int64_t have = int64_t(s.overflow & 0xffffffffull);
+  // The program at fault: the launched one(s) given exactly `have` bytes.
+  std::string programs;
+  int count = 0;
+  for (size_t i = 0; i < launched.size(); ++i)
+    if (launched[i] == have) {
+      programs += (programs.empty() ? "'" : ", '") + symbols_[i] + "'";
+      ++count;
+    }
+  std::string who = count == 1 ? "program " + programs
+                    : count > 1 ? "one of its programs (" + programs + ")"
+                                : std::string("a program");
+  int optin = 0; // for the message only; a failed query leaves it out
+  if (d.cuDeviceGetAttribute(
+          &optin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+          context_->device) != CUDA_SUCCESS)
+    optin = 0;
+  throw ArenaOverflowError(
+      "kernel '" + kernelName_ + "' [" + configLabel_ + "]: " + who +
+          " ran out of shared memory for its tiles: it needs at least " +
+          std::to_string(need) + " bytes of dynamic shared memory per block, "
+          "but the launch gave " + std::to_string(have) +
+          (optin > 0 ? " (the device allows up to " + std::to_string(optin) +
+                           ")"
+                     : std::string()) +
+          ". Its blocks exited without computing, so the outputs of this "
+          "launch are invalid; the CUDA device is still usable. Use a "
+          "configuration with smaller tiles (IDA_CONFIG, e.g. a smaller C or "
+          "BV) or launch with more dynamic shared memory",
+      kernelName_, need, have);
 }
 
 //===----------------------------------------------------------------------===//

@@ -9,6 +9,14 @@
 // geometry.smem bytes of dynamic shared memory (the opt-in limit above 48 KB
 // is raised per function as needed).
 //
+// Tile-arena status: a module generated with the CUDA tile API holds the
+// device variable IDA_ARENA_STATUS_SYMBOL (IdaArenaStatus, ida_abi.h), where
+// a block whose tiles do not fit its dynamic shared memory records what it
+// needed before it exits, and every completed block its arena peak. The
+// kernel finds it at load time and reads it in checkLaunches() (one 16-byte
+// copy, at a synchronisation point of the caller's), clearing the overflow
+// word after reporting one.
+//
 // Memory: cuMemAlloc/cuMemFree (no managed memory). copyToDevice and
 // copyToHost return once the host buffer may be reused / holds the data, as
 // on the CPU; fillZero and launches are asynchronous on the stream;
@@ -90,6 +98,21 @@ public:
   const std::string &cacheKey() const override { return binary_->key; }
   std::string binaryPath() const override { return binary_->path; }
 
+  /// Throws ArenaOverflowError naming the kernel, configuration, program,
+  /// bytes needed and bytes given when a launch since the last call ran out
+  /// of tile arena (then clears that record); updates arenaPeak(). The
+  /// caller has synchronised the device. No-op without the arena status.
+  void checkLaunches() override;
+  int64_t arenaPeak() const override;
+  /// Whether the module has the arena status (sources from the tile API).
+  bool hasArenaStatus() const { return status_ != 0; }
+  /// The device's arena status as it is now (zero without one); waits for
+  /// the stream. For tests and tools; checkLaunches() is the checked path.
+  IdaArenaStatus readArenaStatus() const;
+  /// Zeroes the whole status (peak included), ordered on the stream before
+  /// later launches, so the next read describes only those.
+  void clearArenaStatus();
+
   const CudaBinary &binary() const { return *binary_; }
   const std::string &symbol(size_t index) const { return symbols_.at(index); }
   /// ptxas's report for program `index` (registers -1 when unknown).
@@ -102,11 +125,17 @@ private:
   std::shared_ptr<CudaContext> context_;
   std::shared_ptr<const CudaBinary> binary_;
   std::string kernelName_;
+  std::string configLabel_; // "C=32,BV=64" or "default", for messages
   std::vector<std::string> symbols_;
   CUmodule module_ = nullptr;
   std::vector<CUfunction> functions_;
   std::vector<int64_t> smemLimit_; // dynamic smem each function is set up for
-  std::mutex mutex_;
+  CUdeviceptr status_ = 0;         // the module's IdaArenaStatus, if any
+  /// Per program: the dynamic shared memory of its latest launch since the
+  /// last checkLaunches() (-1: not launched), to name the program at fault.
+  std::vector<int64_t> launchedSmem_;
+  int64_t peak_ = -1; // arenaPeak()
+  mutable std::mutex mutex_;
 };
 
 class CudaDevice : public Device {

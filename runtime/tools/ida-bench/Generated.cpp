@@ -82,6 +82,7 @@ double GeneratedEntry::run() {
 TensorMap GeneratedEntry::outputs() {
   Device &dev = launcher_.device();
   dev.synchronize();
+  launcher_.checkLaunches(); // e.g. a CUDA tile arena that did not fit
   TensorMap out;
   for (const auto &[name, spec] : outputShapes_) {
     Tensor t(spec.first, spec.second);

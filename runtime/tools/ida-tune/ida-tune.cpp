@@ -135,6 +135,8 @@ void printReport(const TuneReport &r, const KernelSpec &k,
     std::string status = int(i) == r.winner ? "best" : c.status;
     if (!c.reason.empty())
       status += ": " + c.reason;
+    else if (c.arenaBytes > 0) // CUDA: the shared memory its tiles used
+      status += " (arena " + std::to_string(c.arenaBytes) + " B)";
     std::printf("  %-*s  %12s  %9s  %s\n", int(width),
                 configString(c.config, k.space.keys).c_str(),
                 fmtMs(c.medianMs).c_str(), ratio.c_str(), status.c_str());

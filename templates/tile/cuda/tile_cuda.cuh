@@ -19,11 +19,16 @@
 //     handles whose tiles are shared by the block. Every thread performs the
 //     same allocations in the same order, so all threads agree on every
 //     offset, and the offsets fold to compile-time constants (no registers).
-//     The launch must provide enough dynamic shared memory (at least the
-//     8 * threads bytes of the arena header plus the tiles); an allocation
-//     past %dynamic_smem_size traps (the launch fails with an illegal-
-//     instruction error). After run(), ida_cuda_arena_peak() gives the bytes
-//     the program used (docs/cuda.md has the sizes of the presets).
+//     The launch should provide enough dynamic shared memory (at least the
+//     8 * threads bytes of the arena header plus the tiles). When it does
+//     not, the allocation that passes %dynamic_smem_size records what the
+//     block needed in the module's ida_arena_status and every thread of the
+//     block leaves the kernel (PTX exit): the outputs are not written, the
+//     CUDA context survives and the runtime reports the overflow (docs/
+//     cuda.md). After run(), ida_cuda_arena_peak() gives the bytes the
+//     program used; the kernel wrappers record it with
+//     ida_cuda_arena_record_peak() (docs/cuda.md has the sizes of the
+//     presets).
 //   * Rows are padded to an odd stride (K | 1 floats) so column walks and
 //     transposed matmul operands are free of bank conflicts; the layout is
 //     private to this file (programs only use t(i, j)).
@@ -60,18 +65,38 @@
 #ifndef IDA_CFG_NUM_WARPS
 #define IDA_CFG_NUM_WARPS 4
 #endif
-// 1: matrix products whose sizes are multiples of the mma shape
-// (M % 16, N % 8, K % 16) run on the tensor cores with bf16 operands rounded
-// from the fp32 tiles and fp32 accumulation (mma.sync m16n8k16, sm_80+);
-// about 3 significant digits per product, so only for configurations whose
-// accuracy budget is bf16's (docs/cuda.md). 0 (default): fp32 everywhere.
+// Tensor cores for matrix products whose sizes are multiples of the mma
+// shape (M % 16, N % 8, K % 16; others stay fp32), through mma.sync m16n8k16
+// with bf16 operands and fp32 accumulation (sm_80+; docs/cuda.md):
+// 2: "split bf16" (bf16x3): each fp32 operand x = hi + lo with
+//    hi = bf16(x), lo = bf16(x - hi), and C += A_lo B_hi + A_hi B_lo +
+//    A_hi B_hi: about 16 significant bits per operand, close to fp32 (at
+//    most 8.6e-6 relative error in the emulation test), at three mma per
+//    product. The default of bf16/f16 bundles: their fp32 intermediates
+//    (states, chunk scores) keep their precision.
+// 1: one bf16 mma with the operands rounded to bf16: about 3 significant
+//    digits per product (parameter gradients miss even bf16's 1e-2), so an
+//    opt-in trading accuracy for speed.
+// 0 (default): fp32 on the CUDA cores everywhere.
 #ifndef IDA_CFG_MMA
 #define IDA_CFG_MMA 0
+#endif
+#if IDA_CFG_MMA < 0 || IDA_CFG_MMA > 2
+#error "IDA_CFG_MMA must be 0 (fp32), 1 (bf16 mma) or 2 (split-bf16 mma)"
 #endif
 
 /// The block's dynamic shared memory: [per-thread arena tops | per-thread
 /// peaks | padding to 128 bytes | tiles ...].
 extern __shared__ __align__(128) unsigned char ida_smem[];
+
+/// The module's arena status (IdaArenaStatus in ida_abi.h): what blocks that
+/// ran out of arena needed, and the largest peak of the blocks that did not.
+/// extern "C" so the runtime finds it by the plain name
+/// IDA_ARENA_STATUS_SYMBOL with cuModuleGetGlobal; a definition (braces), as
+/// every generated source is one translation unit.
+extern "C" {
+__device__ IdaArenaStatus ida_arena_status;
+}
 
 namespace idat {
 
@@ -95,18 +120,56 @@ IDA_DEVICE unsigned dynamic_smem_size() {
 #endif
 }
 
+/// Ends the calling thread (PTX exit): it runs nothing further, not even
+/// the kernel wrapper's epilogue. Telling the compiler so (unreachable)
+/// matters: without it every allocation site became a join the backward's
+/// registers had to survive, and it spilled (normalize, sm_90: 48/104 bytes;
+/// with it 195 registers and no spills, where the old __trap took 255).
+IDA_DEVICE void thread_exit() {
+#ifdef IDA_CUDA_EMULATION // host emulation in tests/unit/cuda_templates
+  ida_emu_exit();
+#else
+  asm volatile("exit;");
+#endif
+  __builtin_unreachable();
+}
+
+/// The block's tiles need `need` bytes but the launch gave `have`: record it
+/// in ida_arena_status (the worst overflow wins, need and have packed into
+/// one word so they stay a pair) and leave the kernel.
+///
+/// Every thread of the block gets here, at the same allocation, so no thread
+/// is left waiting at a barrier: allocations are block-uniform. Tiles are
+/// declared only by programs, in block-uniform control flow (docs/cuda.md,
+/// "Execution model"; the ops never declare tiles); every thread starts at
+/// the same top (make_ctx), adds the same compile-time sizes in the same
+/// order (arena_alloc / arena_free read only its own top), and compares with
+/// %dynamic_smem_size, which is the same for the whole block. Between the
+/// last barrier before the failing allocation and the allocation there is no
+/// barrier (one would hold every thread there), so all threads reach it and
+/// exit. Every thread records (the same values): the path costs nothing
+/// while tiles fit, and a recorded overflow never depends on which thread
+/// came first.
+IDA_DEVICE void arena_overflow(unsigned need, unsigned have) {
+  atomicMax(&ida_arena_status.overflow,
+            ((unsigned long long)need << 32) | (unsigned long long)have);
+  thread_exit();
+}
+
 /// Reserves `bytes` (a multiple of 16) in the arena; every thread of the
 /// block makes the same calls in the same order, so the offsets are the same
-/// constants in every thread. Past the launch's dynamic shared memory it
-/// traps: aliasing the tile instead would keep the context alive but turn
-/// every offset into a run-time value (one register per tile; the backward
-/// spilled). No printf either: a call makes ptxas save registers around it.
+/// constants in every thread. Past the launch's dynamic shared memory the
+/// block records the overflow and exits (arena_overflow): aliasing the tile
+/// instead would keep computing, but turn every offset into a run-time value
+/// (one register per tile; the backward spilled) and produce garbage. No
+/// printf: a call makes ptxas save registers around it.
 IDA_DEVICE unsigned arena_alloc(unsigned bytes) {
   unsigned *top = arena_top() + threadIdx.x;
   const unsigned off = *top;
   *top = off + bytes;
-  if (off + bytes > dynamic_smem_size())
-    __trap();
+  const unsigned have = dynamic_smem_size();
+  if (off + bytes > have)
+    arena_overflow(off + bytes, have);
   return off;
 }
 
@@ -138,6 +201,11 @@ IDA_DEVICE TileCtx make_ctx() {
   if (blockDim.x != (unsigned)detail::kThreads || blockDim.y != 1 || blockDim.z != 1) {
     __trap();
   }
+  // Not even room for the arena's header (writing it would fault and lose
+  // the context): an overflow like any other.
+  const unsigned have = detail::dynamic_smem_size();
+  if (have < detail::kArenaBase)
+    detail::arena_overflow(detail::kArenaBase, have);
   TileCtx c;
   c.tid = (int)threadIdx.x;
   c.lane = c.tid & 31;
@@ -151,6 +219,15 @@ IDA_DEVICE TileCtx make_ctx() {
 /// high-water mark, header included), complete once run() has returned (it
 /// is recorded when tiles are released). For wrappers and tests.
 IDA_DEVICE unsigned ida_cuda_arena_peak() { return detail::arena_peak()[threadIdx.x]; }
+
+/// The kernel wrappers' epilogue, after run() (codegen's CUDA wrapper,
+/// tests/gpu): records the block's arena peak in ida_arena_status, where the
+/// runtime reads it (CompiledKernel::arenaPeak). Every thread has the same
+/// peak, so thread 0 alone records it: one atomic per block.
+IDA_DEVICE void ida_cuda_arena_record_peak() {
+  if (threadIdx.x == 0)
+    atomicMax(&ida_arena_status.peak, ida_cuda_arena_peak());
+}
 
 /// A dense R x K fp32 tile in the block's shared memory (a handle: the data
 /// is shared by the block, the handle is per thread). Not copyable.
@@ -592,6 +669,21 @@ IDA_DEVICE unsigned pack_bf16x2(float lo, float hi) {
   return (a >> 16) | (b & 0xffff0000u);
 }
 
+/// The split of two floats for IDA_CFG_MMA=2: `hi` = both rounded to bf16
+/// (as pack_bf16x2), `lo` = the rounding errors x - bf16(x), rounded to bf16
+/// in turn. x - bf16(x) is exact in fp32 (it is x's low mantissa bits), so
+/// hi + lo carries 16 significant bits of x (the sign of lo absorbs the
+/// rounding), where hi alone carries 8. An infinite x gives lo = NaN; no
+/// program feeds a matmul infinities (masks write zeros, scores go through
+/// exp first).
+IDA_DEVICE void split_bf16x2(float x0, float x1, unsigned &hi, unsigned &lo) {
+  unsigned a = (unsigned)__float_as_int(x0), b = (unsigned)__float_as_int(x1);
+  a = (a + 0x7fffu + ((a >> 16) & 1u)) & 0xffff0000u;
+  b = (b + 0x7fffu + ((b >> 16) & 1u)) & 0xffff0000u;
+  hi = (a >> 16) | b;
+  lo = pack_bf16x2(x0 - __int_as_float((int)a), x1 - __int_as_float((int)b));
+}
+
 /// d (16x8 fp32, 4 per lane) += a (16x16 bf16, row) * b (16x8 bf16, col),
 /// one warp. Fragments (g = lane / 4, q = lane % 4): a[0] = A(g, 2q..2q+1),
 /// a[1] = A(g+8, 2q..), a[2] = A(g, 2q+8..), a[3] = A(g+8, 2q+8..);
@@ -619,6 +711,11 @@ template <int M, int N, int K> __host__ __device__ constexpr bool use_mma() {
 
 /// The tensor-core product: warps take 16x8 output tiles in turn and walk k
 /// in steps of 16, building the fragments straight from the fp32 tiles.
+/// IDA_CFG_MMA=2 builds hi and lo fragments of the same elements, in the same
+/// layout, and calls the same mma three times, so it relies on nothing the
+/// single-bf16 path (validated on an H200) does not. The correction products
+/// go first, the usual order for split products (d already holds the running
+/// sum over k, so it changes little).
 template <int M, int N, int K, int SAi, int SAk, int SBk, int SBj>
 IDA_DEVICE void mm_core_mma(const TileCtx &ctx, float *c, const float *a, const float *b,
                             bool accumulate) {
@@ -640,12 +737,24 @@ IDA_DEVICE void mm_core_mma(const TileCtx &ctx, float *c, const float *a, const 
     for (int k0 = 0; k0 < K; k0 += 16) {
       const int k = k0 + 2 * q;
       unsigned af[4], bf[2];
+#if IDA_CFG_MMA == 2
+      unsigned al[4], bl[2];
+      split_bf16x2(ar0[k * SAk], ar0[(k + 1) * SAk], af[0], al[0]);
+      split_bf16x2(ar1[k * SAk], ar1[(k + 1) * SAk], af[1], al[1]);
+      split_bf16x2(ar0[(k + 8) * SAk], ar0[(k + 9) * SAk], af[2], al[2]);
+      split_bf16x2(ar1[(k + 8) * SAk], ar1[(k + 9) * SAk], af[3], al[3]);
+      split_bf16x2(bc[k * SBk], bc[(k + 1) * SBk], bf[0], bl[0]);
+      split_bf16x2(bc[(k + 8) * SBk], bc[(k + 9) * SBk], bf[1], bl[1]);
+      mma_bf16_16816(d, al, bf);
+      mma_bf16_16816(d, af, bl);
+#else
       af[0] = pack_bf16x2(ar0[k * SAk], ar0[(k + 1) * SAk]);
       af[1] = pack_bf16x2(ar1[k * SAk], ar1[(k + 1) * SAk]);
       af[2] = pack_bf16x2(ar0[(k + 8) * SAk], ar0[(k + 9) * SAk]);
       af[3] = pack_bf16x2(ar1[(k + 8) * SAk], ar1[(k + 9) * SAk]);
       bf[0] = pack_bf16x2(bc[k * SBk], bc[(k + 1) * SBk]);
       bf[1] = pack_bf16x2(bc[(k + 8) * SBk], bc[(k + 9) * SBk]);
+#endif
       mma_bf16_16816(d, af, bf);
     }
     c0[0] = d[0];

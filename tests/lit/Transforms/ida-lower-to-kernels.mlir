@@ -5,12 +5,15 @@
 // Forward, onepass: one kernel whose args follow the template's buffer order
 // (q k v dt g A_log dt_bias W S0 Z0 y S_T Z_T), "" for absent optional
 // buffers; the host function takes the inputs, then one buffer per result.
+// bf16 activations add the tuning key MMA (tensor cores), default 2 (split
+// bf16), each row of the space with 0 and 2; the fp32 kernels below have none.
 // CHECK-LABEL: ida.kernel @fwd_scan_fwd_onepass_0
 // CHECK-SAME: args = ["q", "k", "v", "dt", "g", "A_log", "dt_bias", "W", "", "", "y", "S_T", "Z_T"]
-// CHECK-SAME: default_config = {BV = 32 : i64, C = 32 : i64, NUM_WARPS = 4 : i64, STAGES = 2 : i64, STRATEGY = 0 : i64}
+// CHECK-SAME: default_config = {BV = 32 : i64, C = 32 : i64, MMA = 2 : i64, NUM_WARPS = 4 : i64, STAGES = 2 : i64, STRATEGY = 0 : i64}
 // CHECK-SAME: origin = "{{.*}}ida-lower-to-kernels.mlir:{{[0-9]+}}:16"
 // CHECK-SAME: programs = [{grid = ["cdiv(32, BV)", "H", "B"], program = "ScanFwdOnePassProgram", smem = "0", symbol = "fwd_scan_fwd_onepass_0_fwd", threads = "32 * NUM_WARPS"}]
-// CHECK-SAME: keys = ["STRATEGY", "C", "BV", "NUM_WARPS", "STAGES"]
+// CHECK-SAME: space = {configs = {{\[\[}}0, 16, 16, 4, 1, 0], [0, 16, 16, 4, 1, 2], [0, 16, 16, 4, 2, 0],
+// CHECK-SAME: keys = ["STRATEGY", "C", "BV", "NUM_WARPS", "STAGES", "MMA"]
 // CHECK-SAME: static_params = {D = 16 : i64, F = 16 : i64, Fp = 8 : i64, H = 4 : i64, N = 2 : i64, P = 32 : i64, basis = "softmax", feature = "hedgehog", has_S0 = false, has_ST = true, in_t = "bf16", normalize = true}
 // CHECK-SAME: template_name = "scan_fwd_onepass", workspaces = []
 // CHECK-LABEL: func.func @fwd(

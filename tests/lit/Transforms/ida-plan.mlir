@@ -60,3 +60,28 @@ func.func @attention_and_decode(%x: tensor<?x?x2x8xf32>, %q: tensor<?x2x8xf32>, 
       : (tensor<?x2x8xf32>, tensor<?x2x8xf32>, tensor<?x2x8xf32>, tensor<?x2xf32>, tensor<?x2x1xf32>, tensor<2x1xf32>, tensor<2xf32>, tensor<?x2x1x8x8xf32>) -> (tensor<?x2x8xf32>, tensor<?x2x1x8x8xf32>)
   return %o, %s1 : tensor<?x?x2x8xf32>, tensor<?x2x1x8x8xf32>
 }
+
+// bf16 activations: the scan and softmax spaces get the tensor-core key MMA
+// (appended; every row with 0 = fp32 matmuls and 2 = split-bf16 mma),
+// default 2; decode (C = 1, no product of the mma shape) gets none.
+// CHECK-LABEL: func.func @bf16_tensor_cores
+// CHECK: ida.fused "scan_fwd"
+// CHECK-SAME: plan = {default = {BV = 64 : i64, C = 48 : i64, MMA = 2 : i64, NUM_WARPS = 4 : i64, STAGES = 2 : i64, STRATEGY = 0 : i64}
+// CHECK-SAME: space = {configs = {{\[\[}}0, 16, 16, 4, 1, 0], [0, 16, 16, 4, 1, 2], [0, 16, 16, 4, 2, 0], [0, 16, 16, 4, 2, 2],
+// CHECK-SAME: keys = ["STRATEGY", "C", "BV", "NUM_WARPS", "STAGES", "MMA"]}, strategy = "onepass"}
+// CHECK: ida.fused "softmax_attn_fwd"
+// CHECK-SAME: plan = {default = {BM = 64 : i64, BN = 64 : i64, MMA = 2 : i64, NUM_WARPS = 4 : i64, STAGES = 2 : i64}
+// CHECK-SAME: keys = ["BM", "BN", "NUM_WARPS", "STAGES", "MMA"]}, strategy = "flash"}
+// CHECK: ida.fused "decode"
+// CHECK-SAME: keys = ["BV", "NUM_WARPS", "STAGES"]}, strategy = "decode"}
+func.func @bf16_tensor_cores(%q: tensor<?x?x2x32xbf16>, %v: tensor<?x?x2x64xbf16>, %dt: tensor<?x?x2xbf16>,
+    %g: tensor<?x?x2x4xbf16>, %a: tensor<2x4xf32>, %db: tensor<2xf32>, %x: tensor<?x?x2x8xbf16>,
+    %q1: tensor<?x2x8xbf16>, %dt1: tensor<?x2xbf16>, %g1: tensor<?x2x1xbf16>, %a1: tensor<2x1xf32>,
+    %s: tensor<?x2x1x8x8xf32>) -> (tensor<?x?x2x64xbf16>, tensor<?x?x2x8xbf16>, tensor<?x2x8xbf16>, tensor<?x2x1x8x8xf32>) {
+  %y = ida.attention %q, %q, %v, %dt, %g, %a, %db {feature = #ida.feature<elu1>, basis = #ida.basis<4, softmax>, chunk = 48}
+      : (tensor<?x?x2x32xbf16>, tensor<?x?x2x32xbf16>, tensor<?x?x2x64xbf16>, tensor<?x?x2xbf16>, tensor<?x?x2x4xbf16>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<?x?x2x64xbf16>
+  %o = ida.softmax_attention %x, %x, %x : (tensor<?x?x2x8xbf16>, tensor<?x?x2x8xbf16>, tensor<?x?x2x8xbf16>) -> tensor<?x?x2x8xbf16>
+  %y1, %s1 = ida.decode_step %q1, %q1, %q1, %dt1, %g1, %a1, %db state(%s) {feature = #ida.feature<identity>, basis = #ida.basis<1, uniform>}
+      : (tensor<?x2x8xbf16>, tensor<?x2x8xbf16>, tensor<?x2x8xbf16>, tensor<?x2xbf16>, tensor<?x2x1xbf16>, tensor<2x1xf32>, tensor<2xf32>, tensor<?x2x1x8x8xf32>) -> (tensor<?x2x8xbf16>, tensor<?x2x1x8x8xf32>)
+  return %y, %o, %y1, %s1 : tensor<?x?x2x64xbf16>, tensor<?x?x2x8xbf16>, tensor<?x2x8xbf16>, tensor<?x2x1x8x8xf32>
+}

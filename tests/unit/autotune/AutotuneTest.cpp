@@ -278,6 +278,114 @@ TEST(Autotune, PruningRejectsConfigsOverTheLimits) {
   EXPECT_EQ(r.candidates[size_t(r.winner)].config, cfg(16, 1, 4, 0));
 }
 
+namespace {
+
+/// A CPU device whose kernels behave like CUDA kernels with a tile arena of
+/// 8192 * C bytes and 200000 bytes of dynamic shared memory per block: a
+/// configuration that does not fit runs nothing (its blocks exit) and
+/// reports ArenaOverflowError at the next checkLaunches(), as
+/// CudaCompiledKernel does; one that fits reports its peak.
+class ArenaLimitedDevice : public Device {
+public:
+  static constexpr int64_t kHave = 200000;
+  explicit ArenaLimitedDevice(std::shared_ptr<CpuDevice> cpu) : cpu_(std::move(cpu)) {}
+
+  Target target() const override { return Target::Cpu; }
+  std::string name() const override { return "cpu: arena-limited test device"; }
+  bool hostAccessible() const override { return true; }
+  DeviceBuffer allocate(size_t bytes) override { return cpu_->allocate(bytes); }
+  void copyToDevice(void *d, const void *s, size_t n) override { cpu_->copyToDevice(d, s, n); }
+  void copyToHost(void *d, const void *s, size_t n) override { cpu_->copyToHost(d, s, n); }
+  void fillZero(void *d, size_t n) override { cpu_->fillZero(d, n); }
+  void synchronize() override { cpu_->synchronize(); }
+  std::shared_ptr<CompiledKernel> compile(const KernelBuildRequest &r) override {
+    return std::make_shared<Kernel>(cpu_->compile(r), r.kernelName,
+                                    8192 * r.config.at("C"));
+  }
+
+protected:
+  void release(void *, size_t) noexcept override {}
+
+private:
+  struct Kernel : CompiledKernel {
+    Kernel(std::shared_ptr<CompiledKernel> inner, std::string name, int64_t need)
+        : inner(std::move(inner)), name(std::move(name)), need(need) {}
+    void launch(size_t i, const IdaKernelArgs &a, const LaunchGeometry &g) override {
+      launched = true;
+      if (need <= kHave)
+        inner->launch(i, a, g);
+    }
+    size_t numPrograms() const override { return inner->numPrograms(); }
+    const std::string &cacheKey() const override { return inner->cacheKey(); }
+    void checkLaunches() override {
+      if (!launched)
+        return;
+      launched = false;
+      if (need > kHave)
+        throw ArenaOverflowError("kernel '" + name + "': tiles need " +
+                                     std::to_string(need) + " bytes",
+                                 name, need, kHave);
+      peak = need;
+    }
+    int64_t arenaPeak() const override { return peak; }
+    std::shared_ptr<CompiledKernel> inner;
+    std::string name;
+    int64_t need, peak = -1;
+    bool launched = false;
+  };
+  std::shared_ptr<CpuDevice> cpu_;
+};
+
+} // namespace
+
+TEST(Autotune, ArenaOverflowIsPrunedAndTheSearchGoesOn) {
+  auto device = std::make_shared<ArenaLimitedDevice>(cpu(1));
+  TunerOptions o = fastOptions(test::makeTempDir("records"));
+  Autotuner tuner(o);
+  TuneReport r = tuner.tune(*bundle(), scanKernel(), dims(2, 100, 3), *device);
+  const Candidate *big = findCandidate(r, cfg(32, 1, 4, 0));
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(big->status, "pruned");
+  EXPECT_EQ(big->reason, "shared-memory arena: needs >= 262144 bytes, block has 200000");
+  EXPECT_EQ(big->medianMs, -1);
+  // The candidates after it were still evaluated as usual.
+  EXPECT_EQ(findCandidate(r, cfg(5, 1, 4, 0))->status, "pruned"); // compile
+  EXPECT_EQ(findCandidate(r, cfg(8, 1, 4, 1))->status, "rejected");
+  const Candidate *fits = findCandidate(r, cfg(8, 2, 4, 0));
+  ASSERT_NE(fits, nullptr);
+  EXPECT_EQ(fits->status, "ok");
+  EXPECT_EQ(fits->arenaBytes, 8192 * 8);
+  ASSERT_GE(r.winner, 0);
+  EXPECT_NE(r.candidates[size_t(r.winner)].config.at("C"), 32);
+  ASSERT_TRUE(r.record.has_value());
+  EXPECT_EQ(r.record->pruned, 2); // counted like the other pruning reasons
+  bool saved = false;
+  for (const TuningRecord::Trial &t : r.record->trials)
+    saved |= t.status == "pruned" && t.reason.find("shared-memory arena") == 0;
+  EXPECT_TRUE(saved);
+}
+
+TEST(Autotune, ArenaOverflowInARunIsAnErrorAndTheDeviceStaysUsable) {
+  auto device = std::make_shared<ArenaLimitedDevice>(cpu(1));
+  Launcher launcher(bundle(), device);
+  std::mt19937 rng(9);
+  Tensor x = test::randomTensor(rng, {1, 30, 2});
+  RunOptions big;
+  big.forcedConfig = {{"C", 32}};
+  try {
+    launcher.run("forward", InputRefs{{"x", &x}}, big);
+    FAIL() << "expected ArenaOverflowError";
+  } catch (const ArenaOverflowError &e) {
+    EXPECT_EQ(e.kernel(), "scan");
+    EXPECT_EQ(e.needBytes(), 262144);
+    EXPECT_EQ(e.availableBytes(), 200000);
+  }
+  // The next run (same launcher, a configuration that fits) is unaffected.
+  TensorMap out = launcher.run("forward", InputRefs{{"x", &x}});
+  EXPECT_LT(test::maxAbsDiff(out.at("y").toDoubles(), referenceScan(x)), 1e-4);
+  EXPECT_EQ(launcher.compile("scan", scanKernel().defaultConfig)->arenaPeak(), 8192 * 16);
+}
+
 TEST(Autotune, OutputCheck) {
   std::map<std::string, DType> dt{{"y", DType::F32}, {"n", DType::I64}};
   std::map<std::string, std::vector<double>> base{{"y", {1.0, -2.0, NAN}},

@@ -20,7 +20,9 @@
 namespace ida {
 namespace {
 
+using test::arenaKernelSource;
 using test::bf16ToFloat;
+using test::kArenaKernelPeak;
 using test::floatToBf16;
 using test::makeCudaTempDir;
 using test::testKernelSource;
@@ -185,6 +187,58 @@ TEST_F(GpuTest, LaunchScaleKernelBf16) {
   CudaFunctionInfo info = kernel->functionInfo(0);
   EXPECT_EQ(info.registers, kernel->resources(0).registers);
   EXPECT_GE(info.maxThreadsPerBlock, 128);
+}
+
+// A block whose tiles do not fit its dynamic shared memory records what it
+// needed and exits (tile_cuda.cuh): checkLaunches() reports it, the context
+// survives, and the next launch with enough memory computes and records the
+// arena peak.
+TEST_F(GpuTest, ArenaOverflowIsReportedAndTheContextSurvives) {
+  KernelBuildRequest r;
+  r.kernelName = "ida_test_arena";
+  r.source = arenaKernelSource();
+  r.sourcePath = "tests/unit/cuda/<arena>";
+  r.config = {{"NUM_WARPS", 4}};
+  r.symbols = {"ida_test_arena"};
+  auto kernel = std::dynamic_pointer_cast<CudaCompiledKernel>(device_->compile(r));
+  ASSERT_TRUE(kernel);
+  ASSERT_TRUE(kernel->hasArenaStatus());
+  EXPECT_EQ(kernel->arenaPeak(), -1);
+  const int64_t blocks = 5;
+  DeviceBuffer out = device_->allocate(blocks * 4);
+  device_->fillZero(out.get(), blocks * 4);
+  IdaKernelArgs args{};
+  args.buffers[0] = out.get();
+  LaunchGeometry g;
+  g.threads = 128;
+  g.grid[0] = blocks;
+  args.grid[0] = blocks;
+  g.smem = 8192;
+  kernel->launch(0, args, g);
+  device_->synchronize(); // a trap would fail here and lose the context
+  try {
+    kernel->checkLaunches();
+    FAIL() << "expected ArenaOverflowError";
+  } catch (const ArenaOverflowError &e) {
+    EXPECT_EQ(e.needBytes(), kArenaKernelPeak);
+    EXPECT_EQ(e.availableBytes(), 8192);
+    EXPECT_TRUE(contains(e.what(), "program 'ida_test_arena'")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "[NUM_WARPS=4]")) << e.what();
+  }
+  std::vector<float> y(blocks, -1.0f);
+  device_->copyToHost(y.data(), out.get(), blocks * 4);
+  for (float v : y)
+    EXPECT_EQ(v, 0.0f) << "an exited block wrote its output";
+  EXPECT_NO_THROW(kernel->checkLaunches()) << "the overflow is reported once";
+
+  g.smem = 48 * 1024;
+  kernel->launch(0, args, g);
+  device_->synchronize();
+  EXPECT_NO_THROW(kernel->checkLaunches());
+  EXPECT_EQ(kernel->arenaPeak(), kArenaKernelPeak);
+  device_->copyToHost(y.data(), out.get(), blocks * 4);
+  for (int64_t b = 0; b < blocks; ++b)
+    EXPECT_EQ(y[b], 1.0f + float(b));
 }
 
 TEST_F(GpuTest, LargeDynamicSharedMemory) {

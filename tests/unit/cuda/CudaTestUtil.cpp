@@ -43,6 +43,25 @@ std::string makeCudaTempDir(const std::string &prefix) {
   return buf.data();
 }
 
+std::string arenaKernelSource() {
+  const char *root = std::getenv("IDA_TEST_SOURCE_DIR");
+  const std::string dir = root && *root ? root : IDA_SOURCE_DIR;
+  return readFile(dir + "/templates/common/ida_abi.h") +
+         readFile(dir + "/templates/tile/cuda/tile_cuda.cuh") + R"(
+extern "C" __global__ void __launch_bounds__(32 * IDA_CFG_NUM_WARPS, 1)
+ida_test_arena(IdaKernelArgs args) {
+  idat::TileCtx ctx = idat::make_ctx();
+  {
+    idat::Tile<64, 64> t;
+    idat::fill(ctx, t, 1.0f + (float)blockIdx.x);
+    if (threadIdx.x == 0)
+      ((float *)args.buffers[0])[blockIdx.x] = t(63, 63);
+  }
+  idat::ida_cuda_arena_record_peak();
+}
+)";
+}
+
 std::string testKernelSource() {
   // $IDA_TEST_SOURCE_DIR lets a copied test binary run from another
   // checkout (the GPU machine).

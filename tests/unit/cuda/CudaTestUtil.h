@@ -17,6 +17,15 @@ std::string makeCudaTempDir(const std::string &prefix);
 /// with bf16 loads through <cuda_bf16.h> and IDA_CFG_SCALE.
 std::string testKernelSource();
 
+/// A kernel on the CUDA tile API (templates/tile/cuda/tile_cuda.cuh, 4
+/// warps): ida_test_arena declares one 64 x 64 tile (16640 bytes after the
+/// 1024-byte arena header), fills it with 1 + blockIdx.x, writes one element
+/// per block to buffers[0], and ends with the wrappers' epilogue (the arena
+/// peak into ida_arena_status).
+std::string arenaKernelSource();
+/// What ida_test_arena's blocks need: 1024 + 16640 bytes.
+constexpr int64_t kArenaKernelPeak = 17664;
+
 /// NVRTC options with a private cache directory.
 NvrtcOptions testNvrtcOptions(const std::string &cacheDir);
 

@@ -3,6 +3,7 @@
 #include "runtime/backend/cuda/Nvrtc.h"
 #include "runtime/support/Error.h"
 #include "runtime/support/File.h"
+#include "templates/common/ida_abi.h"
 #include "tests/unit/cuda/CudaTestUtil.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@ namespace ida {
 namespace {
 
 namespace fs = std::filesystem;
+using test::arenaKernelSource;
 using test::makeCudaTempDir;
 using test::testKernelSource;
 using test::testNvrtcOptions;
@@ -59,6 +61,26 @@ TEST_P(NvrtcArchTest, CompilesAbiKernelAndReportsResources) {
 
 INSTANTIATE_TEST_SUITE_P(Archs, NvrtcArchTest,
                          ::testing::Values("sm_80", "sm_90"));
+
+// The tile arena's status is a module variable under its plain name (what
+// cuModuleGetGlobal looks up), kept although no host code references it,
+// and the overflow path leaves with PTX exit rather than trap.
+TEST(Nvrtc, ArenaStatusIsAnUnmangledModuleVariable) {
+  NvrtcOptions options = testNvrtcOptions(makeCudaTempDir("nvrtc-arena"));
+  NvrtcResult r = compileCuda(arenaKernelSource(), "compute_90", {}, options,
+                              {"ida_test_arena"}, "ida_test_arena");
+  ASSERT_TRUE(r.isPtx);
+  EXPECT_NE(r.image.find(".global .align 8 .b8 " IDA_ARENA_STATUS_SYMBOL "[16];"),
+            std::string::npos)
+      << r.image.substr(0, 4000);
+  EXPECT_EQ(sizeof(IdaArenaStatus), 16u);
+  EXPECT_NE(r.image.find("exit;"), std::string::npos);
+  // And a CUBIN without spills for the target GPU.
+  NvrtcResult bin = compileCuda(arenaKernelSource(), "sm_90", {}, options,
+                                {"ida_test_arena"}, "ida_test_arena");
+  ASSERT_TRUE(bin.resources.count("ida_test_arena")) << bin.log;
+  EXPECT_FALSE(bin.resources.at("ida_test_arena").spills());
+}
 
 TEST(Nvrtc, PtxTarget) {
   NvrtcOptions options = testNvrtcOptions(makeCudaTempDir("nvrtc-ptx"));

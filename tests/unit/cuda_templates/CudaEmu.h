@@ -5,7 +5,9 @@
 // memory arena, barriers, warp shuffles) can be tested against the float64
 // reference on a machine without a GPU: one block at a time, each CUDA
 // thread an OS thread, __syncthreads a block barrier, __shfl_xor_sync an
-// exchange through a per-warp buffer between two warp barriers.
+// exchange through a per-warp buffer between two warp barriers, atomics
+// under one mutex, and PTX exit (the arena's overflow path) a longjmp back
+// to the thread's entry in runGrid, which leaves the thread's barriers.
 //
 // Include this, then the templates in codegen order with tile_cuda.cuh
 // (IDA_CUDA_EMULATION and IDA_CUDA_NO_HALF are defined here), then call
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <csetjmp>
 #include <cstring>
 #include <math.h>
 #include <mutex>
@@ -61,6 +64,18 @@ public:
       cv_.wait(lock, [&] { return gen_ != gen; });
     }
   }
+  /// A thread that exited (PTX exit) no longer takes part: barriers wait
+  /// for one thread fewer. Only a non-uniform exit, which runGrid reports,
+  /// ever gets here with threads still waiting.
+  void leave() {
+    std::lock_guard<std::mutex> lock(m_);
+    --n_;
+    if (count_ > 0 && count_ >= n_) {
+      count_ = 0;
+      ++gen_;
+      cv_.notify_all();
+    }
+  }
 
 private:
   std::mutex m_;
@@ -91,6 +106,27 @@ inline float __shfl_xor_sync(unsigned, float v, int laneMask) {
   idaemu::gWarpBarrier[warp].wait();
   return r;
 }
+// 64-bit shuffles (double, int64_t) for the block reductions of
+// tile/cuda/par_cuda.cuh, through a buffer of their own.
+namespace idaemu {
+inline uint64_t gShfl64[32][32];
+template <class T> T shfl_xor64(T v, int laneMask) {
+  static_assert(sizeof(T) == 8, "64-bit shuffle");
+  const unsigned tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+  std::memcpy(&gShfl64[warp][lane], &v, 8);
+  gWarpBarrier[warp].wait();
+  T r;
+  std::memcpy(&r, &gShfl64[warp][lane ^ (unsigned)laneMask], 8);
+  gWarpBarrier[warp].wait();
+  return r;
+}
+} // namespace idaemu
+inline double __shfl_xor_sync(unsigned, double v, int laneMask) {
+  return idaemu::shfl_xor64(v, laneMask);
+}
+inline int64_t __shfl_xor_sync(unsigned, int64_t v, int laneMask) {
+  return idaemu::shfl_xor64(v, laneMask);
+}
 inline int __float_as_int(float x) {
   int i;
   std::memcpy(&i, &x, 4);
@@ -101,6 +137,42 @@ inline int __float_as_int(float x) {
   std::abort();
 }
 inline unsigned ida_emu_dynamic_smem_size() { return idaemu::gDynSmem; }
+
+namespace idaemu {
+inline std::mutex gAtomicMutex;
+/// Where an emulated PTX exit goes: the thread's entry in runGrid.
+inline thread_local std::jmp_buf *gExitTarget = nullptr;
+} // namespace idaemu
+
+inline unsigned atomicMax(unsigned *p, unsigned v) {
+  std::lock_guard<std::mutex> lock(idaemu::gAtomicMutex);
+  const unsigned old = *p;
+  *p = v > old ? v : old;
+  return old;
+}
+inline unsigned long long atomicMax(unsigned long long *p, unsigned long long v) {
+  std::lock_guard<std::mutex> lock(idaemu::gAtomicMutex);
+  const unsigned long long old = *p;
+  *p = v > old ? v : old;
+  return old;
+}
+/// PTX exit: the thread leaves its barriers and returns to its entry in
+/// runGrid without running anything further (no destructors: on the GPU an
+/// exited thread does not release its tiles either). Only tile handles,
+/// which own nothing, are on the skipped frames.
+[[noreturn]] inline void ida_emu_exit() {
+  const unsigned warp = threadIdx.x / 32;
+  idaemu::gBlockBarrier.leave();
+  idaemu::gWarpBarrier[warp].leave();
+  std::longjmp(*idaemu::gExitTarget, 1);
+}
+
+// The split-bf16 mma path (IDA_CFG_MMA=2) rebuilds the rounded float.
+inline float __int_as_float(int i) {
+  float f;
+  std::memcpy(&f, &i, 4);
+  return f;
+}
 
 namespace idaemu {
 inline unsigned gMmaA[32][32][4], gMmaB[32][32][2];

@@ -369,6 +369,123 @@ TEST(IDA_EMU_SUITE, ArenaBudgetOfGpuPresets) {
   EXPECT_LE(kv, 232448u);
 }
 
+// The arena's overflow path (tile_cuda.cuh arena_overflow): a launch whose
+// dynamic shared memory is too small records what the block needed in
+// ida_arena_status and every thread exits (PTX exit, emulated by a longjmp
+// to the thread's entry); a later launch with enough memory is unaffected.
+// `status` is the emulated module variable the runtime reads on the GPU.
+IdaArenaStatus takeArenaStatus() {
+  const IdaArenaStatus s = ida_arena_status;
+  ida_arena_status = IdaArenaStatus{}; // as the runtime clears it after a read
+  return s;
+}
+unsigned overflowNeed(const IdaArenaStatus &s) { return unsigned(s.overflow >> 32); }
+unsigned overflowHave(const IdaArenaStatus &s) { return unsigned(s.overflow & 0xffffffffu); }
+
+/// One program on zero inputs (T = 1, as arenaBytes) at several sizes of
+/// dynamic shared memory from nothing to just below its peak: every block
+/// exits at every size, together (no block with only some threads gone),
+/// and records need > have = the launch's size, need <= the peak (the
+/// header's size when even the header does not fit); 16 bytes short, need
+/// is exactly the peak. With the peak itself nothing exits and
+/// the recorded peak is ida_cuda_arena_peak's.
+template <class Prog> void checkOverflowSweep(const char *name) {
+  static std::vector<std::vector<float>> bufs(IDA_MAX_KERNEL_BUFFERS,
+                                              std::vector<float>(1 << 19, 0.0f));
+  IdaKernelArgs a{};
+  for (int i = 0; i < IDA_MAX_KERNEL_BUFFERS - 1; ++i)
+    a.buffers[i] = bufs[i].data();
+  a.B = a.T = a.H = 1;
+  const int64_t g[3] = {1, 2, 1}; // two blocks: each records, the worst wins
+  takeArenaStatus();
+  const unsigned peak = idaemu::runGrid<Prog>(a, g, kThreads);
+  IdaArenaStatus s = takeArenaStatus();
+  std::printf("  %-24s peak %6u B, recorded %6u B\n", name, peak, s.peak);
+  ASSERT_GT(peak, 0u) << name;
+  EXPECT_EQ(s.peak, peak) << name << ": the wrapper epilogue records the arena peak";
+  EXPECT_EQ(s.overflow, 0u) << name;
+  EXPECT_EQ(idaemu::gLastExits.exitedBlocks, 0) << name;
+  const unsigned sizes[] = {0u, 64u, 512u, 4096u, peak / 2, peak - 256, peak - 16};
+  for (unsigned smem : sizes) {
+    idaemu::runGrid<Prog>(a, g, kThreads, smem);
+    s = takeArenaStatus();
+    EXPECT_EQ(idaemu::gLastExits.exitedBlocks, 2) << name << " smem " << smem;
+    EXPECT_EQ(idaemu::gLastExits.mixedBlocks, 0) << name << " smem " << smem;
+    EXPECT_EQ(overflowHave(s), smem) << name;
+    EXPECT_GT(overflowNeed(s), smem) << name;
+    EXPECT_LE(overflowNeed(s), peak) << name;
+    EXPECT_EQ(s.peak, 0u) << name << " smem " << smem << ": no block completed";
+    if (smem < idat::detail::kArenaBase) // make_ctx: not even the header fits
+      EXPECT_EQ(overflowNeed(s), idat::detail::kArenaBase) << name << " smem " << smem;
+  }
+  idaemu::runGrid<Prog>(a, g, kThreads, peak - 16);
+  s = takeArenaStatus();
+  EXPECT_EQ(overflowNeed(s), peak) << name << ": the allocation that reaches the peak fails";
+  idaemu::runGrid<Prog>(a, g, kThreads, peak);
+  s = takeArenaStatus();
+  EXPECT_EQ(s.overflow, 0u) << name;
+  EXPECT_EQ(s.peak, peak) << name;
+}
+
+TEST(IDA_EMU_SUITE, ArenaOverflowExitsEveryThreadAndRecordsTheNeed) {
+  // Programs with nested tile scopes (twopass's lastL, the backward's value
+  // tiles) release and reallocate, so the failing allocation varies with
+  // the size.
+  checkOverflowSweep<idak::ScanFwdOnePassProgram<Elu1, Config<16, 8>>>("onepass");
+  checkOverflowSweep<idak::ScanChunkStatesProgram<Elu1, Config<16, 8>>>("chunk_states");
+  checkOverflowSweep<idak::ScanChunkOutputProgram<Elu1, Config<16, 8>>>("chunk_output");
+  checkOverflowSweep<idak::ScanBwdProgram<Elu1, Config<16, 8>>>("backward");
+  checkOverflowSweep<idak::SoftmaxAttnBwdDKDVProgram<AttnParams<8, 12, 0>,
+                                                     Config<16, 16, 16, 16>>>("attn_bwd_dkdv");
+}
+
+TEST(IDA_EMU_SUITE, ArenaOverflowThenEnoughMemoryMatchesTheReference) {
+  using P = Elu1;
+  using Cfg = Config<16, 8>;
+  using Prog = idak::ScanFwdOnePassProgram<P, Cfg>;
+  using Sh = idak::ScanShape<P, Cfg>;
+  const int64_t B = 1, T = 40, H = 2;
+  const ref::Inputs in = inputs<P>(B, T, H, 61);
+  const ref::Outputs r = ref::forward(refConfig<P>(), in);
+  Bufs b(in);
+  std::vector<float> y(B * T * H * P::P, NAN), ST(B * H * Sh::NF * P::P, NAN);
+  IdaKernelArgs a{};
+  b.set(a, false);
+  a.buffers[10] = y.data();
+  a.buffers[11] = ST.data();
+  a.B = B;
+  a.T = T;
+  a.H = H;
+  Prog::grid(a, a.grid);
+  const int64_t blocks = a.grid[0] * a.grid[1] * a.grid[2];
+  takeArenaStatus();
+
+  // Too small: every block leaves, the status says by how much.
+  const unsigned small = 8 * 1024;
+  idaemu::runGrid<Prog>(a, a.grid, kThreads, small);
+  IdaArenaStatus s = takeArenaStatus();
+  std::printf("  onepass with %u B: overflow need %u have %u, %ld of %ld blocks exited\n", small,
+              overflowNeed(s), overflowHave(s), (long)idaemu::gLastExits.exitedBlocks,
+              (long)blocks);
+  EXPECT_EQ(idaemu::gLastExits.exitedBlocks, blocks);
+  EXPECT_EQ(idaemu::gLastExits.mixedBlocks, 0);
+  EXPECT_GT(overflowNeed(s), small);
+  EXPECT_EQ(overflowHave(s), small);
+  EXPECT_EQ(s.peak, 0u);
+  const unsigned need = overflowNeed(s);
+
+  // The same program with enough memory: right answers, no overflow, and
+  // the recorded peak is the program's.
+  const unsigned peak = idaemu::runGrid<Prog>(a, a.grid, kThreads);
+  s = takeArenaStatus();
+  EXPECT_EQ(idaemu::gLastExits.exitedBlocks, 0);
+  EXPECT_EQ(s.overflow, 0u);
+  EXPECT_EQ(s.peak, peak);
+  EXPECT_GE(peak, need) << "the need is a lower bound of the peak";
+  expectClose("y", relErr(y, r.y));
+  expectClose("S_T", relErr(ST, r.S_T));
+}
+
 // Slow (about a minute): the error growth over a long sequence, to size the
 // GPU check's fp32 tolerance at T = 1000. Run with
 // --gtest_also_run_disabled_tests --gtest_filter='*LongSequence*'.
