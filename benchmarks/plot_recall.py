@@ -37,6 +37,7 @@ def load_runs(folder):
             "steps": j["end_step"],
             "core": j.get("mixer_core", ""),
             "target": j.get("target", ""),
+            "seed": cfg.get("seed", 0),
         })
     if not runs:
         sys.exit(f"plot_recall.py: no *.json in {folder}")
@@ -44,14 +45,23 @@ def load_runs(folder):
 
 
 def table(runs):
-    lines = ["| T | K | mixer | state / head | accuracy | loss | tokens/s | steps |",
-             "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| T | K | mixer | state / head | seed | accuracy | loss | tokens/s | steps |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     order = {m: i for i, m in enumerate(MIXERS + ["softmax"])}
-    for r in sorted(runs, key=lambda r: (r["seq_len"], order.get(r["mixer"], 9), r["state"])):
+    for r in sorted(runs, key=lambda r: (r["seq_len"], order.get(r["mixer"], 9), r["state"],
+                                         r["seed"])):
         lines.append(f"| {r['seq_len']} | {r['pairs']} | {r['mixer']} | {r['state']:,} | "
-                     f"{r['accuracy']:.3f} | {r['loss']:.3f} | {r['tokens_per_s']:,.0f} | "
-                     f"{r['steps']} |")
+                     f"{r['seed']} | {r['accuracy']:.3f} | {r['loss']:.3f} | "
+                     f"{r['tokens_per_s']:,.0f} | {r['steps']} |")
     return "\n".join(lines)
+
+
+def seed_means(runs):
+    """(mixer, T, state) -> (mean, min, max) accuracy over the seeds run."""
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["mixer"], r["seq_len"], r["state"]), []).append(r["accuracy"])
+    return {k: (sum(v) / len(v), min(v), max(v), len(v)) for k, v in groups.items()}
 
 
 def plot(runs, png):
@@ -60,17 +70,22 @@ def plot(runs, png):
     import matplotlib.pyplot as plt
 
     seqs = sorted({r["seq_len"] for r in runs})
+    means = seed_means(runs)
     fig, axes = plt.subplots(1, len(seqs), figsize=(5 * len(seqs), 4), squeeze=False)
     for ax, T in zip(axes[0], seqs):
         here = [r for r in runs if r["seq_len"] == T]
         for mixer in MIXERS:
-            pts = sorted((r["state"], r["accuracy"]) for r in here if r["mixer"] == mixer)
+            # The mean over seeds, the bar from the worst to the best seed.
+            pts = sorted((st, *means[(m, t, st)]) for (m, t, st) in means
+                         if m == mixer and t == T)
             if pts:
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=mixer)
-        for r in here:
-            if r["mixer"] == "softmax":
-                ax.axhline(r["accuracy"], color="gray", linestyle="--",
-                           label=f"softmax (KV cache {r['state']:,})")
+                ax.errorbar([p[0] for p in pts], [p[1] for p in pts],
+                            yerr=[[p[1] - p[2] for p in pts], [p[3] - p[1] for p in pts]],
+                            marker="o", capsize=3, label=mixer)
+        for (m, t, st), (mean, lo, hi, n) in means.items():
+            if m == "softmax" and t == T:
+                ax.axhline(mean, color="gray", linestyle="--",
+                           label=f"softmax (KV cache {st:,})")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("state size per head (floats)")
         ax.set_ylabel("MQAR accuracy (held out)")

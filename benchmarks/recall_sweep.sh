@@ -7,8 +7,9 @@
 #   bash benchmarks/recall_sweep.sh [extra ida-train flags, e.g. --target cuda]
 #
 # Environment: IDA_TRAIN (default build/bin/ida-train), STEPS (default 600),
-# SEQS ("32 64"), SIZES ("2 4 8": the basis sizes N of ida/ssm). Each step
-# sees 1024 tokens (batch 1024 / T) and K = T / 8 key-value pairs.
+# SEQS ("32 64"), SIZES ("2 4 8": the basis sizes N of ida/ssm), SEEDS ("0";
+# seeds other than 0 add "-s<seed>" to the run names). Each step sees 1024
+# tokens (batch 1024 / T) and K = T / 8 key-value pairs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 train=${IDA_TRAIN:-$root/build/bin/ida-train}
@@ -16,6 +17,7 @@ out=${OUT:-$root/benchmarks/results/recall}
 steps=${STEPS:-600}
 seqs=${SEQS:-"32 64"}
 sizes=${SIZES:-"2 4 8"}
+seeds=${SEEDS:-0}
 mkdir -p "$out"
 
 # The model: d_model 64, 4 heads of query/key/value size 16, two blocks.
@@ -23,18 +25,21 @@ mkdir -p "$out"
 # mamba2 (N = 1, identity features) D * P -> head-dim D = 16 N matches it.
 common=(--task mqar --layers 2 --d-model 64 --heads 4 --value-dim 16 --vocab 64
         --steps "$steps" --lr 3e-3 --log-every 100 --eval-every 100
-        --eval-batches 16 --seed 0)
+        --eval-batches 16)
 
 run() { # name, flags...
   local name=$1; shift
+  [ "$seed" = 0 ] || name="$name-s$seed"
   if [ -f "$out/$name.json" ]; then
     echo "== $name: have $out/$name.json"
     return
   fi
   echo "== $name"
-  "$train" "${common[@]}" "$@" --json "$out/$name.json" | grep -E "^(ida-train|mixer|target|done)"
+  "$train" "${common[@]}" --seed "$seed" "$@" --json "$out/$name.json" |
+    grep -E "^(ida-train|mixer|target|done)"
 }
 
+for seed in $seeds; do
 for T in $seqs; do
   K=$((T / 8))
   B=$((1024 / T))
@@ -45,5 +50,6 @@ for T in $seqs; do
       --head-dim $((16 * N)) "${@}"
   done
   run "softmax-T$T" --mixer softmax --seq-len "$T" --pairs "$K" --batch "$B" --head-dim 16 "${@}"
+done
 done
 echo "results in $out; plot: python3 benchmarks/plot_recall.py $out"

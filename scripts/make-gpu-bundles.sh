@@ -57,6 +57,24 @@ done
 # check.py runs its cases too.
 "$idac" --preset ida --basis 2 --chunk 4 --heads 2 --head-dim 3 --value-dim 2 \
   --target all -q -o "$out/py-tiny"
+# ida-train's mixers for tests/gpu/train_check.sh: the model of scripts/run.sh
+# (d_model 64, 2 heads, N = 4, chunk 64) and a softmax-attention one. These
+# are the flags runtime/nn/PresetBundle.cpp passes; ida-train refuses a
+# bundle that does not match its model, naming the difference.
+"$idac" --preset --mixer ida --feature elu1 --basis 4 --basis-weights softmax \
+  --chunk 64 --heads 2 --head-dim 32 --value-dim 32 --dtype f32 --no-decode \
+  --target all -q -o "$out/train/ida"
+"$idac" --preset --mixer softmax --heads 2 --head-dim 32 --value-dim 32 \
+  --dtype f32 --target all -q -o "$out/train/softmax"
+# Header-only build dependencies of the runtime's tools (CLI11, nlohmann
+# json), as installed here, for a GPU machine that has neither (run.sh puts
+# deps/ on CMAKE_PREFIX_PATH). Not part of the repository.
+for d in include/CLI include/nlohmann share/cmake/CLI11 share/cmake/nlohmann_json; do
+  if [ -d "/usr/$d" ]; then
+    mkdir -p "$out/deps/$(dirname "$d")"
+    cp -r "/usr/$d" "$out/deps/$d"
+  fi
+done
 
 "$PYTHON" - "$out" "$root/tests/python" <<'EOF'
 """Random inputs and float64 references for every bundle under OUT."""

@@ -213,13 +213,113 @@ private:
   EntryNames fwd_, vjp_;
 };
 
+/// The same entries over device pointers: views carry the shapes, the
+/// launcher runs the kernels where the arrays are.
+class DeviceBundleCore final : public DeviceMixerCore {
+public:
+  DeviceBundleCore(std::shared_ptr<MixerBundle> mb, const CoreSpec &spec,
+                   const MixerConfig &cfg)
+      : mb_(std::move(mb)), spec_(spec), cfg_(cfg) {
+    const Manifest &m = mb_->bundle().manifest();
+    fwd_ = entryNames(m, kForward);
+    vjp_ = entryNames(m, kVjp);
+  }
+
+  std::string describe() const override {
+    return "bundle (compiled kernels, " + mb_->target() + ", device-resident)";
+  }
+
+  void forward(const DeviceCoreArgs &in, float *y) override {
+    Views v;
+    bindInputs(fwd_, in, v);
+    std::map<std::string, DeviceSpan> out;
+    span(fwd_, "y", y, in.B * in.T * cfg_.H * cfg_.P, out);
+    mb_->launcher().runOnDevice(kForward, v.refs, out);
+  }
+
+  void vjp(const DeviceCoreArgs &in, const float *dy,
+           const DeviceCoreGrads &g) override {
+    Views v;
+    bindInputs(vjp_, in, v);
+    const int64_t BT = in.B * in.T, H = cfg_.H, D = cfg_.D, P = cfg_.P,
+                  N = cfg_.N;
+    bind(vjp_, "dy", dy, {in.B, in.T, H, P}, v);
+    std::map<std::string, DeviceSpan> out;
+    span(vjp_, "dq", g.dq, BT * H * D, out);
+    span(vjp_, "dk", g.dk, BT * H * D, out);
+    span(vjp_, "dv", g.dv, BT * H * P, out);
+    if (!spec_.attention) {
+      span(vjp_, "ddt", g.ddt, BT * H, out);
+      if (g.dg)
+        span(vjp_, "dg", g.dg, BT * H * N, out);
+      span(vjp_, "dA_log", g.dA_log, H * N, out);
+      span(vjp_, "ddt_bias", g.ddt_bias, H, out);
+      if (g.dW)
+        span(vjp_, "dW", g.dW, H * cfg_.core.ida.featureParam * D, out);
+    }
+    mb_->launcher().runOnDevice(kVjp, v.refs, out);
+  }
+
+private:
+  struct Views {
+    Views() { views.reserve(12); } // no reallocation: refs point into it
+    std::vector<ida::Tensor> views;
+    InputRefs refs;
+  };
+
+  void bind(const EntryNames &names, const char *logical, const float *p,
+            const std::vector<int64_t> &shape, Views &v) const {
+    auto it = names.inputs.find(logical);
+    if (it == names.inputs.end())
+      throw std::invalid_argument("mixer core: entry '" + names.entry +
+                                  "' of bundle '" + mb_->bundle().dir() +
+                                  "' has no input '" + logical + "'");
+    v.views.push_back(ida::Tensor::view(const_cast<float *>(p), DType::F32,
+                                        Shape(shape.begin(), shape.end())));
+    v.refs[it->second] = &v.views.back();
+  }
+
+  void bindInputs(const EntryNames &names, const DeviceCoreArgs &in,
+                  Views &v) const {
+    const int64_t B = in.B, T = in.T, H = cfg_.H, D = cfg_.D, P = cfg_.P,
+                  N = cfg_.N;
+    bind(names, "q", in.q, {B, T, H, D}, v);
+    bind(names, "k", in.k, {B, T, H, D}, v);
+    bind(names, "v", in.v, {B, T, H, P}, v);
+    if (spec_.attention)
+      return;
+    bind(names, "dt", in.dt, {B, T, H}, v);
+    bind(names, "A_log", in.A_log, {H, N}, v);
+    bind(names, "dt_bias", in.dt_bias, {H}, v);
+    if (in.g)
+      bind(names, "g", in.g, {B, T, H, N}, v);
+    if (in.W)
+      bind(names, "W", in.W, {H, cfg_.core.ida.featureParam, D}, v);
+  }
+
+  void span(const EntryNames &names, const char *logical, float *p,
+            int64_t count, std::map<std::string, DeviceSpan> &out) const {
+    auto it = names.outputs.find(logical);
+    if (it == names.outputs.end())
+      throw std::invalid_argument("mixer core: entry '" + names.entry +
+                                  "' of bundle '" + mb_->bundle().dir() +
+                                  "' has no output '" + logical + "'");
+    out[it->second] = DeviceSpan{p, size_t(count) * sizeof(float)};
+  }
+
+  std::shared_ptr<MixerBundle> mb_;
+  CoreSpec spec_;
+  MixerConfig cfg_;
+  EntryNames fwd_, vjp_;
+};
+
 } // namespace
 
 MixerBundle::MixerBundle(const std::string &dir, const std::string &target,
                          bool autotune) {
   std::shared_ptr<const Bundle> bundle = Bundle::load(dir);
-  std::shared_ptr<Device> device = makeDevice(resolveTarget(*bundle, "", target));
-  launcher_ = std::make_shared<Launcher>(bundle, device);
+  device_ = makeDevice(resolveTarget(*bundle, "", target));
+  launcher_ = std::make_shared<Launcher>(bundle, device_);
   if (autotune)
     launcher_->useDefaultSelector(); // the autotuner, unless IDA_AUTOTUNE=0
   // The typed manifest drops x- members; the preset's flags are read here,
@@ -361,6 +461,14 @@ MixerBundle::makeCore(std::shared_ptr<MixerBundle> bundle,
 
 CoreFactory<float> MixerBundle::factory(std::shared_ptr<MixerBundle> bundle) {
   return [bundle](const CoreSpec &spec) { return makeCore(bundle, spec); };
+}
+
+DeviceCoreFactory MixerBundle::deviceFactory(std::shared_ptr<MixerBundle> bundle,
+                                             const MixerConfig &cfg) {
+  return [bundle, cfg](const CoreSpec &spec) {
+    return std::unique_ptr<DeviceMixerCore>(
+        new DeviceBundleCore(bundle, spec, cfg));
+  };
 }
 
 void warmUpCore(MixerCoreT<float> &core, const MixerConfig &cfg, int64_t B,

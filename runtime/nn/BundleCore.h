@@ -23,6 +23,7 @@
 #ifndef IDA_RUNTIME_NN_BUNDLECORE_H
 #define IDA_RUNTIME_NN_BUNDLECORE_H
 
+#include "runtime/nn/DeviceMixerCore.h"
 #include "runtime/nn/MixerConfig.h"
 #include "runtime/nn/MixerCore.h"
 
@@ -31,6 +32,7 @@
 
 namespace ida {
 class Bundle;
+class Device;
 class Launcher;
 } // namespace ida
 
@@ -48,6 +50,8 @@ public:
 
   const Bundle &bundle() const;
   Launcher &launcher() { return *launcher_; }
+  /// The device the kernels run on (a device-resident model shares it).
+  std::shared_ptr<Device> device() const { return device_; }
   /// "cpu" or "cuda": where the kernels run.
   std::string target() const;
   /// The device's name, e.g. "cpu: AMD EPYC (2 threads)".
@@ -67,8 +71,14 @@ public:
   makeCore(std::shared_ptr<MixerBundle> bundle, const CoreSpec &spec);
   /// A factory handing every layer a core over `bundle`.
   static CoreFactory<float> factory(std::shared_ptr<MixerBundle> bundle);
+  /// Cores for the device-resident model: the entries run on device memory
+  /// of launcher().device() (Launcher::runOnDevice), no copies. `cfg` gives
+  /// the shapes.
+  static DeviceCoreFactory deviceFactory(std::shared_ptr<MixerBundle> bundle,
+                                         const MixerConfig &cfg);
 
 private:
+  std::shared_ptr<Device> device_;
   std::shared_ptr<Launcher> launcher_;
   std::string presetCommand_;
   std::string presetJson_; // the x-preset member as JSON text, or ""

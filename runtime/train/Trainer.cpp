@@ -57,6 +57,8 @@ void Trainer::checkFinite(int64_t step, const char *what,
 }
 
 void Trainer::save(int64_t step) {
+  if (device_)
+    device_->download(adam_);
   CheckpointMeta meta;
   meta.step = step;
   meta.config = opt_.configJson;
@@ -79,8 +81,7 @@ EvalRecord Trainer::evaluate(int64_t step) {
   int64_t scored = 0, correct = 0;
   for (int64_t i = 0; i < opt_.evalBatches; ++i) {
     task_.sample(rng, true, opt_.batch, opt_.seqLen, batch);
-    nn::LossStats st = model_.forward(batch.tokens.data(), batch.labels.data(),
-                                      batch.B, batch.T);
+    nn::LossStats st = forward(batch);
     lossSum += st.loss * double(st.scored);
     scored += st.scored;
     correct += st.correct;
@@ -94,46 +95,81 @@ EvalRecord Trainer::evaluate(int64_t step) {
   return r;
 }
 
+nn::LossStats Trainer::forward(const Batch &batch) {
+  return device_ ? device_->forward(batch.tokens.data(), batch.labels.data(),
+                                    batch.B, batch.T)
+                 : model_.forward(batch.tokens.data(), batch.labels.data(),
+                                  batch.B, batch.T);
+}
+
+void Trainer::step(int64_t step, double lr, const nn::LossStats &st) {
+  auto &params = model_.params();
+  if (device_) {
+    if (!std::isfinite(st.loss)) {
+      const std::string p = device_->firstNonFiniteParameter();
+      throw NonFiniteError(step, p.empty() ? "logits" : "parameter " + p);
+    }
+    device_->zeroGrad();
+    device_->backward();
+    std::string bad;
+    device_->clipGradNorm(opt_.clip, &bad);
+    if (!bad.empty())
+      throw NonFiniteError(step, "gradient of " + bad);
+    device_->adamUpdate(lr);
+    const std::string p = device_->firstNonFiniteParameter();
+    if (!p.empty())
+      throw NonFiniteError(step, "parameter " + p);
+    return;
+  }
+  if (!std::isfinite(st.loss)) {
+    // Name the root cause when it is a parameter (an injected or
+    // externally corrupted value), else the logits the loss came from.
+    for (size_t i = 0; i < params.size(); ++i)
+      checkFinite(step, "parameter ", params[i].name, params[i].value);
+    checkFinite(step, "", "logits", model_.probabilities());
+    throw NonFiniteError(step, "loss");
+  }
+  params.zeroGrad();
+  model_.backward();
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].trainable)
+      checkFinite(step, "gradient of ", params[i].name, params[i].grad);
+  nn::clipGradNorm(params, opt_.clip);
+  adam_.update(lr);
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].trainable)
+      checkFinite(step, "parameter ", params[i].name, params[i].value);
+}
+
 TrainResult Trainer::run() {
   using Clock = std::chrono::steady_clock;
   TrainResult res;
   int64_t step = 0;
-  if (!opt_.resumePath.empty())
+  if (!opt_.resumePath.empty()) {
     step = loadCheckpoint(opt_.resumePath, model_.params(), adam_, dataRng_).step;
+    if (device_)
+      device_->upload(adam_);
+  }
   res.startStep = step;
   const int64_t end =
       opt_.stopAfter >= 0 ? std::min(opt_.stopAfter, opt_.steps) : opt_.steps;
   const double minLr = opt_.lr * opt_.minLrRatio;
   const double tokensPerStep = double(opt_.batch * opt_.seqLen);
   double trainSeconds = 0;
-  auto &params = model_.params();
   Batch batch;
 
   for (; step < end; ++step) {
     const auto t0 = Clock::now();
     task_.sample(dataRng_, false, opt_.batch, opt_.seqLen, batch);
-    if (beforeStep)
+    if (beforeStep) {
+      if (device_) // the hook sees (and may change) the current parameters
+        device_->download(adam_);
       beforeStep(step, model_);
-    nn::LossStats st = model_.forward(batch.tokens.data(), batch.labels.data(),
-                                      batch.B, batch.T);
-    if (!std::isfinite(st.loss)) {
-      // Name the root cause when it is a parameter (an injected or
-      // externally corrupted value), else the logits the loss came from.
-      for (size_t i = 0; i < params.size(); ++i)
-        checkFinite(step, "parameter ", params[i].name, params[i].value);
-      checkFinite(step, "", "logits", model_.probabilities());
-      throw NonFiniteError(step, "loss");
+      if (device_)
+        device_->upload(adam_);
     }
-    params.zeroGrad();
-    model_.backward();
-    for (size_t i = 0; i < params.size(); ++i)
-      if (params[i].trainable)
-        checkFinite(step, "gradient of ", params[i].name, params[i].grad);
-    nn::clipGradNorm(params, opt_.clip);
-    adam_.update(nn::learningRate(step, opt_.steps, opt_.warmup, opt_.lr, minLr));
-    for (size_t i = 0; i < params.size(); ++i)
-      if (params[i].trainable)
-        checkFinite(step, "parameter ", params[i].name, params[i].value);
+    nn::LossStats st = forward(batch);
+    this->step(step, nn::learningRate(step, opt_.steps, opt_.warmup, opt_.lr, minLr), st);
     trainSeconds += std::chrono::duration<double>(Clock::now() - t0).count();
 
     res.losses.push_back(st.loss);

@@ -2,7 +2,8 @@
 //
 // One step: sample a batch from the training stream -> forward -> (guard) ->
 // zero grads, backward -> (guard) -> clip global norm -> AdamW at the
-// scheduled LR -> (guard). Evaluation runs every evalEvery steps and at the
+// scheduled LR -> (guard), on the host model or, after useDevice(), on a
+// device-resident mirror of it (DeviceModel.h). Evaluation runs every evalEvery steps and at the
 // end, on the same held-out batches each time. A non-finite loss, logit,
 // gradient or parameter throws NonFiniteError naming the step and tensor;
 // the loop never saves a checkpoint after that, so nothing corrupt is written.
@@ -11,6 +12,7 @@
 #ifndef IDA_RUNTIME_TRAIN_TRAINER_H
 #define IDA_RUNTIME_TRAIN_TRAINER_H
 
+#include "runtime/nn/DeviceModel.h"
 #include "runtime/nn/Model.h"
 #include "runtime/nn/Optim.h"
 #include "runtime/train/Tasks.h"
@@ -80,6 +82,12 @@ public:
 
   TrainResult run();
 
+  /// Trains `device` (a DeviceModel mirroring the model given to the
+  /// constructor) instead of the host model: every step runs on its device;
+  /// checkpoints download it first, a resume uploads into it. Must outlive
+  /// the trainer; call before run().
+  void useDevice(nn::DeviceModel *device) { device_ = device; }
+
   /// Test hook, called before each step's forward (e.g. to inject a NaN).
   std::function<void(int64_t step, nn::Model<float> &)> beforeStep;
 
@@ -92,7 +100,11 @@ private:
   void save(int64_t step);
   void logEval(const EvalRecord &e) const;
 
+  nn::LossStats forward(const Batch &batch);
+  void step(int64_t step, double lr, const nn::LossStats &st);
+
   nn::Model<float> &model_;
+  nn::DeviceModel *device_ = nullptr;
   const Task &task_;
   TrainOptions opt_;
   std::ostream *log_;

@@ -20,12 +20,21 @@
 #   IDA_GPU_CHECK_ARGS          extra arguments (--quick, --preset NAME)
 #   IDA_RUN                     an ida-run built with CUDA (e.g. carried from
 #                               this machine's build); default: build one
+#   IDA_TUNE                    its ida-tune (default: next to IDA_RUN)
+#   IDA_TRAIN                   its ida-train (default: next to IDA_RUN)
 #
 # Then, when gpu-bundles/ exists (scripts/make-gpu-bundles.sh writes it on a
 # machine with the compiler), the bundle stage: the runtime without the
 # compiler (-DIDA_ENABLE_COMPILER=OFF; it needs CLI11 and nlohmann-json,
 # else set IDA_RUN) runs every case of every bundle with `ida-run --target
-# cuda` against the float64 reference (gpu-bundles/check.py), and, where
+# cuda` against the float64 reference (gpu-bundles/check.py), `ida-tune
+# --target cuda` on a copy of one bundle whose tuning space has a
+# configuration too big for a block (tests/gpu/tune_overflow_check.py: it
+# must be pruned for its shared-memory arena and the search must go on on
+# the same CUDA context; counts in $OUT/tune_overflow.out), ida-train with
+# the model on the GPU (tests/gpu/train_check.sh on gpu-bundles/train: the
+# device model against the host model, then scripts/run.sh's model trained
+# on the device; $OUT/train-*), and, where
 # PyTorch with CUDA imports, the Python package's CUDA/DLPack path and
 # torch.autograd.gradcheck (tests/gpu/python_torch_check.py on the bundle
 # gpu-bundles/py-tiny; the package is built when pybind11 imports, or give
@@ -70,9 +79,13 @@ if [ -f "$ROOT/gpu-bundles/check.py" ] && [ "$rc" -ne 3 ] &&
     RT="$ROOT/build-gpurt"
     echo "== runtime for the bundles ($RT, no compiler)"
     # The Python package too where pybind11 is there (for the torch check).
-    PY=OFF TARGETS=(ida-run)
+    PY=OFF TARGETS=(ida-run ida-tune ida-train)
     if python3 -c "import pybind11" 2>/dev/null; then PY=ON TARGETS+=(ida_python); fi
-    if { cmake -S "$ROOT" -B "$RT" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release \
+    # make-gpu-bundles.sh carries the header-only CLI11 and nlohmann-json
+    # (gpu-bundles/deps) for a machine that has neither.
+    DEPS=()
+    [ -d "$ROOT/gpu-bundles/deps" ] && DEPS=(-DCMAKE_PREFIX_PATH="$ROOT/gpu-bundles/deps")
+    if { cmake -S "$ROOT" -B "$RT" "${GEN[@]}" "${DEPS[@]}" -DCMAKE_BUILD_TYPE=Release \
            -DIDA_ENABLE_COMPILER=OFF -DIDA_ENABLE_TESTS=OFF -DIDA_ENABLE_PYTHON=$PY \
            -DPython3_EXECUTABLE="$(command -v python3)" \
            -DCMAKE_DISABLE_FIND_PACKAGE_MLIR=TRUE -DCMAKE_DISABLE_FIND_PACKAGE_LLVM=TRUE &&
@@ -90,6 +103,30 @@ if [ -f "$ROOT/gpu-bundles/check.py" ] && [ "$rc" -ne 3 ] &&
       tee "$LOGDIR/bundles.out"
     brc=${PIPESTATUS[0]}
     [ "$brc" -ne 0 ] && [ "$rc" -eq 0 ] && rc=1
+    # After check.py, whose runs compiled the default configurations: about
+    # 2 new NVRTC builds and a few launches (well under a minute).
+    idatune="${IDA_TUNE:-$(dirname "$idarun")/ida-tune}"
+    echo "== autotuner with a configuration that does not fit (tests/gpu/tune_overflow_check.py)"
+    if [ -x "$idatune" ]; then
+      python3 "$ROOT/tests/gpu/tune_overflow_check.py" --ida-tune "$idatune" \
+        --ida-run "$idarun" --bundles "$ROOT/gpu-bundles" --out "$LOGDIR" --target cuda
+      trc=$?
+      [ "$trc" -ne 0 ] && [ "$rc" -eq 0 ] && rc=1
+    else
+      echo "FAIL: no ida-tune at $idatune (set IDA_TUNE)"
+      [ "$rc" -eq 0 ] && rc=1
+    fi
+    idatrain="${IDA_TRAIN:-$(dirname "$idarun")/ida-train}"
+    if [ -d "$ROOT/gpu-bundles/train" ]; then
+      echo "== ida-train on the GPU (tests/gpu/train_check.sh)"
+      if [ -x "$idatrain" ]; then
+        "$ROOT/tests/gpu/train_check.sh" "$idatrain" "$LOGDIR" 2>&1 | tee "$LOGDIR/train_check.out"
+        [ "${PIPESTATUS[0]}" -ne 0 ] && [ "$rc" -eq 0 ] && rc=1
+      else
+        echo "FAIL: no ida-train at $idatrain (set IDA_TRAIN)"
+        [ "$rc" -eq 0 ] && rc=1
+      fi
+    fi
   fi
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
     pypkg="${IDA_PYTHON_DIR:-$ROOT/build-gpurt/python}"

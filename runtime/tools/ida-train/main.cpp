@@ -11,8 +11,16 @@
 // (runtime/nn/PresetBundle.h). `--core reference` is the float64 reference
 // (exact, slow; the tests use it).
 //
+// Where the rest of the model lives (--model-on): `host` runs the layers
+// with OpenBLAS on the host (runtime/nn/Model.h); `device` keeps
+// parameters, optimizer state and activations on the mixer's device and runs
+// the layers there (runtime/nn/DeviceModel.h: cuBLAS and the layer programs
+// on CUDA; the same programs compiled for the CPU on cpu). `auto` is device
+// exactly when the mixer runs on CUDA.
+//
 //===----------------------------------------------------------------------===//
 #include "runtime/nn/BundleCore.h"
+#include "runtime/nn/DeviceModel.h"
 #include "runtime/nn/Model.h"
 #include "runtime/nn/PresetBundle.h"
 #include "runtime/support/Env.h"
@@ -23,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -34,7 +43,8 @@ namespace {
 
 struct Args {
   std::string task = "mqar", textFile, mixer = "ida", feature = "elu1",
-              target = "auto", core = "bundle", bundle, save, resume, json;
+              target = "auto", core = "bundle", modelOn = "auto", bundle, save,
+              resume, json;
   int64_t layers = 2, dModel = 128, heads = 4, headDim = 0, valueDim = 0,
           featureDim = 16, basis = 4, chunk = 64, conv = 4, mlpHidden = 0;
   bool noMlp = false, normalize = false;
@@ -74,7 +84,8 @@ nlohmann::json configJson(const Args &a) {
           {"min_lr_ratio", a.minLrRatio}, {"warmup", a.warmup},
           {"weight_decay", a.weightDecay}, {"clip", a.clip},
           {"seed", a.seed},         {"target", a.target},
-          {"core", a.core},         {"bundle", a.bundle}};
+          {"core", a.core},         {"bundle", a.bundle},
+          {"model_on", a.modelOn}};
 }
 
 std::string withCommas(int64_t n) {
@@ -212,6 +223,36 @@ int run(const Args &a) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                     .count());
   }
+
+  // The model on the device, when it goes there.
+  if (a.modelOn != "auto" && a.modelOn != "host" && a.modelOn != "device")
+    throw std::invalid_argument("unknown --model-on '" + a.modelOn +
+                                "' (expected auto, host or device)");
+  const std::string modelOn =
+      a.modelOn == "auto" ? (target == "cuda" ? "device" : "host") : a.modelOn;
+  std::unique_ptr<nn::DeviceModel> deviceModel;
+  std::string gemmName = "openblas";
+  if (modelOn == "device") {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::shared_ptr<Device> dev =
+        choice.bundle ? choice.bundle->device() : std::shared_ptr<Device>(makeDevice("cpu"));
+    auto kernels = std::make_shared<nn::LayerKernels>(dev);
+    nn::DeviceCoreFactory cores =
+        choice.bundle ? nn::MixerBundle::deviceFactory(choice.bundle, mx)
+                      : nn::hostCoreOnDevice(kernels, mx,
+                                             nn::referenceCoreFactory<float>());
+    nn::AdamWConfig adam;
+    adam.weightDecay = a.weightDecay;
+    deviceModel = std::make_unique<nn::DeviceModel>(model, kernels, cores, adam);
+    gemmName = kernels->gemmName();
+    std::printf("model: on the device (%s; layer programs compiled and "
+                "parameters uploaded in %.1f s)\n",
+                gemmName.c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                    .count());
+  } else {
+    std::printf("model: on the host (OpenBLAS)\n");
+  }
   std::fflush(stdout);
 
   train::TrainOptions to;
@@ -235,6 +276,8 @@ int run(const Args &a) {
   to.configJson = cfg.dump();
 
   train::Trainer trainer(model, *task, to, &std::cout);
+  if (deviceModel)
+    trainer.useDevice(deviceModel.get());
   train::TrainResult res = trainer.run();
   std::printf("done: %lld steps, final loss %.4f, final accuracy %.4f, %.0f tok/s\n",
               (long long)(res.endStep - res.startStep), res.finalLoss,
@@ -262,6 +305,8 @@ int run(const Args &a) {
     j["tokens_per_s"] = res.tokensPerSec;
     j["target"] = target;
     j["device"] = device;
+    j["model_on"] = modelOn;
+    j["gemm"] = gemmName;
     const std::string tmp = a.json + ".tmp";
     {
       std::ofstream out(tmp);
@@ -278,6 +323,12 @@ int run(const Args &a) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // The host layers' OpenBLAS threads and the CPU kernels' OpenMP threads
+  // take turns on the same cores; OpenMP's default spin after each parallel
+  // region then holds the cores OpenBLAS needs next (perf: ~90% of a step
+  // in libgomp's wait loop on the 2-core box). libgomp reads this when the
+  // first kernel library loads it, after this line; a user's value wins.
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
   Args a;
   CLI::App app{"ida-train: a small language model whose mixer is an IDA-family "
                "op, on multi-query associative recall or a text file"};
@@ -314,6 +365,10 @@ int main(int argc, char **argv) {
   app.add_option("--eval-batches", a.evalBatches, "held-out batches per evaluation")->capture_default_str();
   app.add_option("--log-every", a.logEvery, "progress line every N steps")->capture_default_str();
   app.add_option("--target", a.target, "auto | cpu | cuda (bundle core)")->capture_default_str();
+  app.add_option("--model-on", a.modelOn,
+                 "auto | host | device: where the layers, parameters and "
+                 "optimizer live (auto: device when the mixer runs on CUDA)")
+      ->capture_default_str();
   app.add_option("--core", a.core,
                  "mixer core: bundle (compiled kernels) | reference (float64, CPU)")
       ->capture_default_str();

@@ -121,6 +121,39 @@ TEST(Tool, BundleCoreLearnsMqar) {
   std::remove(json.c_str());
 }
 
+TEST(Tool, ModelOnDeviceFollowsTheHostModel) {
+  if (idacPath().empty())
+    GTEST_SKIP() << "idac is not built and IDA_IDAC is unset";
+  // The same run with the layers on the host (OpenBLAS) and on the CPU
+  // device (the layer programs ida-train runs on a GPU, the bundle's entries
+  // on device pointers): the same losses up to summation order.
+  std::vector<double> loss[2];
+  const char *where[2] = {"host", "device"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string json =
+        ::testing::TempDir() + "ida_train_on_" + where[i] + ".json";
+    Result r = runTool("--task mqar --mixer ida --layers 1 --d-model 64 --heads 2 "
+                       "--basis 2 --chunk 32 --seq-len 24 --pairs 4 --vocab 32 "
+                       "--steps 6 --batch 4 --seed 7 --eval-every 1000 "
+                       "--eval-batches 1 --log-every 0 --target cpu --model-on " +
+                           std::string(where[i]) + " --json " + json,
+                       bundleEnv());
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::ifstream in(json);
+    nlohmann::json j = nlohmann::json::parse(in);
+    EXPECT_EQ(j["model_on"], where[i]);
+    EXPECT_EQ(j["gemm"], i == 0 ? "openblas" : "cblas");
+    loss[i] = j["train_loss"].get<std::vector<double>>();
+    std::remove(json.c_str());
+  }
+  ASSERT_EQ(loss[1].size(), 6u);
+  ASSERT_EQ(loss[0].size(), 6u);
+  for (size_t s = 0; s < 6; ++s)
+    EXPECT_NEAR(loss[1][s], loss[0][s], 1e-4 * loss[0][s]) << "step " << s;
+  expectOneLineError(runTool("--model-on gpu --steps 1", bundleEnv()),
+                     "unknown --model-on 'gpu'");
+}
+
 TEST(Tool, MismatchedBundleIsOneLineError) {
   if (idacPath().empty())
     GTEST_SKIP() << "idac is not built and IDA_IDAC is unset";

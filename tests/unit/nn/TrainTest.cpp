@@ -101,15 +101,21 @@ TEST(Train, ResumeReproducesLossesExactly) {
   std::remove(ckpt.c_str());
 }
 
-TEST(Train, NanGuardNamesStepAndTensorAndSavesNothingCorrupt) {
-  const std::string ckpt = tempPath("ida_nan.safetensors");
+std::unique_ptr<nn::DeviceModel> onDevice(nn::Model<float> &model);
+
+/// A NaN injected into a weight before step 5 stops training at step 5,
+/// naming the tensor; the checkpoint of step 4 stays intact.
+void expectNanGuard(bool device) {
+  const std::string ckpt = tempPath(device ? "ida_nan_dev.safetensors" : "ida_nan.safetensors");
   std::remove(ckpt.c_str());
   MqarTask task(tinyMqar());
   nn::Model<float> model(tinyModel(nn::MixerKind::Ida), nn::referenceCoreFactory<float>());
+  std::unique_ptr<nn::DeviceModel> dev = device ? onDevice(model) : nullptr;
   TrainOptions o = tinyTrain(10);
   o.savePath = ckpt;
   o.saveEvery = 2;
   Trainer trainer(model, task, o, nullptr);
+  trainer.useDevice(dev.get());
   trainer.beforeStep = [](int64_t step, nn::Model<float> &m) {
     if (step == 5)
       for (size_t i = 0; i < m.params().size(); ++i)
@@ -136,9 +142,13 @@ TEST(Train, NanGuardNamesStepAndTensorAndSavesNothingCorrupt) {
         ASSERT_TRUE(std::isfinite(x)) << fresh.params()[i].name;
   // No temporary file left behind by the atomic writes.
   for (auto &entry : std::filesystem::directory_iterator(::testing::TempDir()))
-    EXPECT_EQ(entry.path().filename().string().find("ida_nan.safetensors.tmp"),
+    EXPECT_EQ(entry.path().filename().string().find(".safetensors.tmp"),
               std::string::npos);
   std::remove(ckpt.c_str());
+}
+
+TEST(Train, NanGuardNamesStepAndTensorAndSavesNothingCorrupt) {
+  expectNanGuard(false);
 }
 
 TEST(Train, NanGuardNamesAnInfInANormWeight) {
@@ -158,6 +168,66 @@ TEST(Train, NanGuardNamesAnInfInANormWeight) {
     EXPECT_EQ(e.step(), 1);
     EXPECT_EQ(e.tensor(), "parameter norm_f");
   }
+}
+
+// --- the device-resident model (DeviceModel) on the CPU device ---------------
+
+/// A device mirror of `model` on the CPU device with float64 reference cores
+/// (what --model-on device does there, minus the bundle).
+std::unique_ptr<nn::DeviceModel> onDevice(nn::Model<float> &model) {
+  static auto kernels = std::make_shared<nn::LayerKernels>(
+      std::shared_ptr<Device>(makeDevice("cpu")));
+  return std::make_unique<nn::DeviceModel>(
+      model, kernels,
+      nn::hostCoreOnDevice(kernels, model.mixerConfig(),
+                           nn::referenceCoreFactory<float>()),
+      nn::AdamWConfig{});
+}
+
+TEST(TrainOnDevice, FollowsTheHostRunAndResumesExactly) {
+  const std::string ckpt = tempPath("ida_resume_dev.safetensors");
+  MqarTask task(tinyMqar());
+  auto cfg = tinyModel(nn::MixerKind::Ida);
+
+  nn::Model<float> hostModel(cfg, nn::referenceCoreFactory<float>());
+  TrainResult host = Trainer(hostModel, task, tinyTrain(8), nullptr).run();
+
+  nn::Model<float> full(cfg, nn::referenceCoreFactory<float>());
+  auto fullDev = onDevice(full);
+  Trainer t0(full, task, tinyTrain(8), nullptr);
+  t0.useDevice(fullDev.get());
+  TrainResult whole = t0.run();
+  ASSERT_EQ(whole.losses.size(), host.losses.size());
+  for (size_t i = 0; i < host.losses.size(); ++i) // summation orders differ
+    EXPECT_NEAR(whole.losses[i], host.losses[i], 1e-4 * host.losses[i]) << i;
+
+  nn::Model<float> first(cfg, nn::referenceCoreFactory<float>());
+  auto firstDev = onDevice(first);
+  TrainOptions o1 = tinyTrain(8);
+  o1.stopAfter = 3;
+  o1.savePath = ckpt;
+  Trainer t1(first, task, o1, nullptr);
+  t1.useDevice(firstDev.get());
+  TrainResult head = t1.run();
+  ASSERT_EQ(head.endStep, 3);
+
+  cfg.seed = 999; // initialisation must come from the checkpoint
+  nn::Model<float> second(cfg, nn::referenceCoreFactory<float>());
+  auto secondDev = onDevice(second);
+  TrainOptions o2 = tinyTrain(8);
+  o2.resumePath = ckpt;
+  Trainer t2(second, task, o2, nullptr);
+  t2.useDevice(secondDev.get());
+  TrainResult tail = t2.run();
+  ASSERT_EQ(tail.startStep, 3);
+  for (size_t i = 0; i < tail.losses.size(); ++i)
+    EXPECT_EQ(tail.losses[i], whole.losses[3 + i]) << "step " << 3 + i; // bitwise
+  EXPECT_EQ(tail.finalLoss, whole.finalLoss);
+  std::remove(ckpt.c_str());
+}
+
+TEST(TrainOnDevice, NanGuardNamesStepAndTensorAndSavesNothingCorrupt) {
+  expectNanGuard(true);
 }
 
 TEST(SafeTensors, RoundTripAndFormat) {
