@@ -300,15 +300,23 @@ TensorMap Launcher::run(const std::string &entryName, const TensorMap &inputs,
   return run(entryName, refs, options);
 }
 
-TensorMap Launcher::run(const std::string &entryName, const InputRefs &inputs,
-                        const RunOptions &options) {
+const EntrySpec &Launcher::bindEntry(const std::string &entryName,
+                                    const InputRefs &inputs, Bindings &dims) {
   const Manifest &m = bundle_->manifest();
   const EntrySpec &entry = m.entry(entryName);
   // A kernel without a source for this device is a setup problem, reported
   // before any argument checks.
   for (const StepSpec &step : entry.steps)
     (void)bundle_->source(step.kernel, targetName(device_->target()));
-  Bindings dims = bindEntryInputs(m, entry, inputs);
+  dims = bindEntryInputs(m, entry, inputs);
+  return entry;
+}
+
+TensorMap Launcher::run(const std::string &entryName, const InputRefs &inputs,
+                        const RunOptions &options) {
+  const Manifest &m = bundle_->manifest();
+  Bindings dims;
+  const EntrySpec &entry = bindEntry(entryName, inputs, dims);
 
   TensorMap outputs;
   for (const std::string &name : entry.outputs) {
@@ -369,10 +377,8 @@ void Launcher::runOnDevice(const std::string &entryName,
                            const std::map<std::string, DeviceSpan> &outputs,
                            const RunOptions &options) {
   const Manifest &m = bundle_->manifest();
-  const EntrySpec &entry = m.entry(entryName);
-  for (const StepSpec &step : entry.steps)
-    (void)bundle_->source(step.kernel, targetName(device_->target()));
-  Bindings dims = bindEntryInputs(m, entry, inputs);
+  Bindings dims;
+  const EntrySpec &entry = bindEntry(entryName, inputs, dims);
 
   std::map<std::string, void *> pointers;
   for (const std::string &name : entry.inputs) {

@@ -140,6 +140,10 @@ public:
   Device &device() { return *device_; }
 
 private:
+  /// The entry, after checking it has a source for this device for every
+  /// step, and its sizes bound from `inputs` (run() and runOnDevice()).
+  const EntrySpec &bindEntry(const std::string &entry, const InputRefs &inputs,
+                             Bindings &dims);
   /// Every step of `entry` with its chosen configuration, then the wait and
   /// the launch-status check (run() and runOnDevice()).
   void runSteps(const EntrySpec &entry, const Bindings &dims,

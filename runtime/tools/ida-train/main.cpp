@@ -141,6 +141,10 @@ int run(const Args &a) {
   if (a.target != "auto" && a.target != "cpu" && a.target != "cuda")
     throw std::invalid_argument("unknown target '" + a.target +
                                 "' (expected auto, cpu or cuda)");
+  // Checked before anything is compiled or allocated.
+  if (a.modelOn != "auto" && a.modelOn != "host" && a.modelOn != "device")
+    throw std::invalid_argument("unknown --model-on '" + a.modelOn +
+                                "' (expected auto, host or device)");
 
   std::unique_ptr<train::Task> task;
   if (a.task == "mqar") {
@@ -225,9 +229,6 @@ int run(const Args &a) {
   }
 
   // The model on the device, when it goes there.
-  if (a.modelOn != "auto" && a.modelOn != "host" && a.modelOn != "device")
-    throw std::invalid_argument("unknown --model-on '" + a.modelOn +
-                                "' (expected auto, host or device)");
   const std::string modelOn =
       a.modelOn == "auto" ? (target == "cuda" ? "device" : "host") : a.modelOn;
   std::unique_ptr<nn::DeviceModel> deviceModel;

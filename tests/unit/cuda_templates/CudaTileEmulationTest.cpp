@@ -323,13 +323,20 @@ TEST(IDA_EMU_SUITE, SoftmaxAttention) {
 // peak, run once at T = 1 on zero inputs), against the 227 KB an H100/H200
 // block may have: catches template growth before a GPU run does. The peak
 // is measured with 2 warps; 4 warps add 512 bytes of arena header.
-template <class Prog> unsigned arenaBytes() {
+/// Arguments for a one-token run on zero inputs: every buffer slot but the
+/// last (which no program uses) points at zeroed memory.
+IdaKernelArgs zeroInputArgs() {
   static std::vector<std::vector<float>> bufs(IDA_MAX_KERNEL_BUFFERS,
                                               std::vector<float>(1 << 19, 0.0f));
   IdaKernelArgs a{};
   for (int i = 0; i < IDA_MAX_KERNEL_BUFFERS - 1; ++i)
     a.buffers[i] = bufs[i].data();
   a.B = a.T = a.H = 1;
+  return a;
+}
+
+template <class Prog> unsigned arenaBytes() {
+  IdaKernelArgs a = zeroInputArgs();
   const int64_t g[3] = {1, 1, 1};
   return idaemu::runGrid<Prog>(a, g, kThreads) + 512;
 }
@@ -390,12 +397,7 @@ unsigned overflowHave(const IdaArenaStatus &s) { return unsigned(s.overflow & 0x
 /// is exactly the peak. With the peak itself nothing exits and
 /// the recorded peak is ida_cuda_arena_peak's.
 template <class Prog> void checkOverflowSweep(const char *name) {
-  static std::vector<std::vector<float>> bufs(IDA_MAX_KERNEL_BUFFERS,
-                                              std::vector<float>(1 << 19, 0.0f));
-  IdaKernelArgs a{};
-  for (int i = 0; i < IDA_MAX_KERNEL_BUFFERS - 1; ++i)
-    a.buffers[i] = bufs[i].data();
-  a.B = a.T = a.H = 1;
+  IdaKernelArgs a = zeroInputArgs();
   const int64_t g[3] = {1, 2, 1}; // two blocks: each records, the worst wins
   takeArenaStatus();
   const unsigned peak = idaemu::runGrid<Prog>(a, g, kThreads);
