@@ -79,6 +79,14 @@ void gemmColumnMajor(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
   call(true, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+const char *hostGemmName() {
+#if IDA_NN_HAVE_CBLAS
+  return IDA_NN_BLAS_NAME;
+#else
+  return "loop";
+#endif
+}
+
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float,
                           const float *, int64_t, const float *, int64_t, float,
                           float *, int64_t);

@@ -18,6 +18,10 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
           const T *A, int64_t lda, const T *B, int64_t ldb, T beta, T *C,
           int64_t ldc);
 
+/// What runs the host GEMMs: "openblas", "cblas" (another CBLAS) or "loop"
+/// (no BLAS was found at build time).
+const char *hostGemmName();
+
 /// The same in column-major storage (C[i + j ldc]; lda/ldb/ldc are column
 /// strides): what cuBLAS computes. The CPU side of DeviceGemm runs through
 /// it so its tests exercise the mapping the GPU uses.

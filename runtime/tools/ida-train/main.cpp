@@ -19,6 +19,7 @@
 // exactly when the mixer runs on CUDA.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/nn/Blas.h"
 #include "runtime/nn/BundleCore.h"
 #include "runtime/nn/DeviceModel.h"
 #include "runtime/nn/Model.h"
@@ -232,7 +233,7 @@ int run(const Args &a) {
   const std::string modelOn =
       a.modelOn == "auto" ? (target == "cuda" ? "device" : "host") : a.modelOn;
   std::unique_ptr<nn::DeviceModel> deviceModel;
-  std::string gemmName = "openblas";
+  std::string gemmName = nn::hostGemmName();
   if (modelOn == "device") {
     const auto t0 = std::chrono::steady_clock::now();
     std::shared_ptr<Device> dev =
@@ -252,7 +253,7 @@ int run(const Args &a) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                     .count());
   } else {
-    std::printf("model: on the host (OpenBLAS)\n");
+    std::printf("model: on the host (GEMMs: %s)\n", gemmName.c_str());
   }
   std::fflush(stdout);
 
